@@ -1,0 +1,162 @@
+r"""Frequency-domain analysis of SSMs (book: "Transfer functions", "Frequency bias at initialization").
+
+Two frequency variables, never mixed up:
+    s      continuous frequency, rad per unit time; G(is) is the transfer function of the ODE.
+    omega  discrete frequency, rad per sample in [-pi, pi]; K^(omega) is the response of the kernel.
+For small omega, K^(omega) ~ G(i omega / dt) (a mode j sits at omega ~ dt * Im a_j).
+"""
+from __future__ import annotations
+
+import math
+from typing import Dict, Iterable, Optional, Sequence, Tuple
+
+import torch
+
+from .kernel import S4DKernel
+from .layer import S4DLayer, sobolev_weight
+from .utils import check_int
+
+__all__ = [
+    "transfer_function",
+    "transfer_function_grad_imag",
+    "frequency_response",
+    "layer_frequency_response",
+    "total_variation",
+    "mode_total_variation",
+    "tail_variation_bound",
+    "poles",
+]
+
+
+def _as_2d(x: torch.Tensor) -> torch.Tensor:
+    return x[None] if x.dim() == 1 else x
+
+
+def transfer_function(A: torch.Tensor, C: torch.Tensor, s: torch.Tensor,
+                      D: Optional[torch.Tensor] = None) -> torch.Tensor:
+    r"""G(is) = sum_j [C_j/(is - a_j) + conj(C_j)/(is - conj(a_j))] + D of the real system.
+
+    The conjugate modes are included, so G(-is) = conj(G(is)) and |G| is even in s.
+    Args:
+        A, C: c(H N) or c(N) eigenvalues and output weights (B folded into C), as `S4DKernel.ssm()`.
+        s: r(S) real frequencies, rad per unit time.
+        D: optional r(H) or scalar skip term.
+    Returns:
+        c(H S) (or c(1 S) for 1-D inputs).
+    """
+    A, C = _as_2d(A), _as_2d(C)
+    if A.shape != C.shape:
+        raise ValueError(f"A and C must have the same shape, got {tuple(A.shape)} and {tuple(C.shape)}")
+    s = torch.as_tensor(s, device=A.device)
+    is_ = (1j * s.to(A.real.dtype)).to(A.dtype)[None, None, :]  # c(1 1 S)
+    a, c = A[..., None], C[..., None]  # c(H N 1)
+    G = (c / (is_ - a) + c.conj() / (is_ - a.conj())).sum(1)  # c(H S)
+    if D is not None:
+        G = G + torch.as_tensor(D, device=A.device).reshape(-1, 1)
+    return G
+
+
+def transfer_function_grad_imag(A: torch.Tensor, C: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    r"""dG(is)/dy_j for a_j = x_j + i y_j, modes and their conjugates moving together.
+
+    d/dy [c/(is - a)] = i c/(is - a)^2 and d/dy [c*/(is - a*)] = -i c*/(is - a*)^2, so
+    |dG/dy_j| <= |c_j|/((s - y_j)^2 + x_j^2) + |c_j|/((s + y_j)^2 + x_j^2): local in frequency.
+    A, C: c(H N); s: r(S). Returns c(H N S).
+    """
+    A, C = _as_2d(A), _as_2d(C)
+    is_ = (1j * torch.as_tensor(s, device=A.device).to(A.real.dtype)).to(A.dtype)
+    a, c = A[..., None], C[..., None]
+    return 1j * c / (is_ - a) ** 2 - 1j * c.conj() / (is_ - a.conj()) ** 2
+
+
+def frequency_response(kernel: S4DKernel, omega: torch.Tensor, L: Optional[int] = None) -> torch.Tensor:
+    r"""Discrete response of the kernel at omega (rad/sample), from the closed form.
+
+    K^(omega) = sum_l K_l e^{-i omega l} = sum_j [dC_j / (1 - dA_j e^{-i omega}) + conj], summed over
+    all l >= 0 (L=None), or truncated to l < L: each term times (1 - (dA_j e^{-i omega})^L), which is
+    exactly what the FFT of the length-L kernel samples at omega = 2 pi k / n_fft.
+    Returns c(H W) for omega r(W).
+    """
+    dA, dC = kernel.discretize()  # c(H N)
+    omega = torch.as_tensor(omega, device=dA.device).to(dA.real.dtype)
+    z = torch.exp(-1j * omega.to(dA.dtype))[None, None, :]  # c(1 1 W) = e^{-i omega}
+
+    def one_sided(a, c):
+        q = a[..., None] * z  # c(H N W)
+        num = c[..., None] * (1.0 if L is None else 1.0 - q ** check_int("L", L, low=1))
+        return (num / (1.0 - q)).sum(1)
+
+    return one_sided(dA, dC) + one_sided(dA.conj(), dC.conj())
+
+
+def layer_frequency_response(layer: S4DLayer, L: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    r"""The layer's linear part on its own FFT grid: w_k K^_k + D, before activation and mixing.
+
+    Returns (omega r(K), response c(H K)) with K = L + 1 bins of the length-2L rfft, omega = pi k / L.
+    For a bidirectional layer the response includes the anti-causal kernel.
+    """
+    L = check_int("L", L, low=1)
+    n_fft = 2 * L
+    k_f = torch.fft.rfft(layer.conv_kernel(L), n=n_fft)  # c(H K)
+    if layer.filter_active:
+        k_f = k_f * sobolev_weight(layer.beta, k_f.shape[-1], float(layer.sobolev_scale or n_fft))
+    if layer.D is not None:
+        k_f = k_f + layer.D[:, None]
+    omega = torch.arange(k_f.shape[-1], device=k_f.device, dtype=k_f.real.dtype) * (2 * math.pi / n_fft)
+    return omega, k_f
+
+
+def total_variation(G: torch.Tensor, s: torch.Tensor,
+                    bands: Optional[Sequence[Tuple[float, float]]] = None) -> torch.Tensor:
+    r"""V_a^b(G) = int_a^b |dG/ds| ds, approximated by sum |G(s_{i+1}) - G(s_i)| on a sorted grid s.
+
+    Exact for piecewise-monotone pieces between grid points; converges as the grid is refined.
+    G: c(... S) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band [a, b].
+    """
+    s = torch.as_tensor(s, device=G.device)
+    if s.dim() != 1 or s.shape[0] != G.shape[-1]:
+        raise ValueError(f"s must be 1-D with {G.shape[-1]} points (the last dimension of G), got {tuple(s.shape)}")
+    if s.shape[0] > 1 and not bool((s[1:] > s[:-1]).all()):
+        raise ValueError("s must be strictly increasing")
+    steps = (G[..., 1:] - G[..., :-1]).abs()  # r(... S-1)
+    if bands is None:
+        return steps.sum(-1)
+    mids = 0.5 * (s[1:] + s[:-1])
+    out = []
+    for lo, hi in bands:
+        mask = ((mids >= lo) & (mids <= hi)).to(steps.dtype)
+        out.append((steps * mask).sum(-1))
+    return torch.stack(out, dim=-1)
+
+
+def mode_total_variation(c: complex, a: complex, lo: float = -math.inf, hi: float = math.inf) -> float:
+    r"""Closed form of V_lo^hi for one term g(s) = c/(is - a), a = x + iy, x < 0:
+
+    |g'(s)| = |c| / ((s-y)^2 + x^2), so V_lo^hi = (|c|/|x|) [arctan((hi-y)/|x|) - arctan((lo-y)/|x|)].
+    Over the whole line this is pi |c| / |x|.
+    """
+    a, c = complex(a), complex(c)
+    x, y = abs(a.real), a.imag
+    if a.real >= 0:
+        raise ValueError(f"a must have a negative real part, got {a}")
+    return abs(c) / x * (math.atan((hi - y) / x) - math.atan((lo - y) / x))
+
+
+def tail_variation_bound(C: torch.Tensor, A: torch.Tensor, B: float) -> torch.Tensor:
+    r"""Upper bound on V_B^inf(G) for G(is) = sum_j c_j / (is - a_j), B > max_j y_j:
+
+    V_B^inf(G) <= sum_j |c_j| / (B - y_j).  C, A: c(... N). Returns r(...).
+    (The conjugate modes, at -y_j, add sum_j |c_j| / (B + y_j) for the real system.)
+    """
+    y = A.imag
+    if not bool((y < B).all()):
+        raise ValueError(f"B must exceed every Im(a_j); max Im(a_j) = {y.max().item():.4g}, B = {B}")
+    return (C.abs() / (B - y)).sum(-1)
+
+
+def poles(kernel: S4DKernel) -> Dict[str, torch.Tensor]:
+    """Pole locations: {'continuous': A c(H N), 'discrete': dA c(H N), 'omega': dt*Im(A) r(H N)}."""
+    with torch.no_grad():
+        p = kernel.ssm()
+        dA, _ = kernel.discretize()
+        return {"continuous": p["A"], "discrete": dA, "omega": p["dt"][:, None] * p["A"].imag}

@@ -1,0 +1,168 @@
+r"""The S4D layer: FFT convolution with the kernel, Sobolev filter, D skip, activation, mixing.
+
+Book: "LTI systems and SSMs" (convolution), "Mechanism 2: the Sobolev filter". For input u r(B H L):
+
+    y^_k = w_k * K^_k * u^_k,      w_k = (1 + k / M)^beta,      k = 0..n_fft/2,       (1)
+    y    = irfft(y^)[..., :L] + D * u,   then activation, dropout, output mixing.
+
+K^ and u^ are one-sided rffts of length n_fft = 2L (zero-padded, so the product is a *linear*
+convolution, not a circular one). The Sobolev weight w_k depends on |frequency| only, i.e. it is even
+in frequency: the rfft stores bins k >= 0 and irfft mirrors them. M (`sobolev_scale`) defaults to
+n_fft, so w = (1 + |omega| / (2 pi))^beta at omega = 2 pi k / n_fft rad/sample. beta = 0 skips (1).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .kernel import S4DKernel
+from .utils import check_choice, check_input, check_int, check_real, register
+
+__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence"]
+
+ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU, None: nn.Identity}
+MIXINGS = ("glu", "linear", None)
+
+
+def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float) -> torch.Tensor:
+    r"""w_k = (1 + k/scale)^beta for k = 0..n_bins-1.  beta r(H) -> r(H n_bins).  Eq. (1)."""
+    k = torch.arange(n_bins, device=beta.device, dtype=beta.dtype)  # r(K)
+    return torch.pow(1.0 + k / scale, beta[:, None])
+
+
+def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = None,
+             sobolev_scale: Optional[float] = None) -> torch.Tensor:
+    r"""Linear convolution y_t = sum_{l} k_l u_{t-l} via rfft of length n_fft = k.shape[-1] + L.
+
+    Args:
+        u: r(B H L) input.
+        k: r(H Lk) kernel; Lk = L for a causal kernel, Lk = 2L for a bidirectional one laid out as
+            [causal lags 0..L-1, anti-causal lags -L..-1].
+        beta: r(H) Sobolev exponent or None (no filter).
+        sobolev_scale: M in (1 + k/M)^beta; None = n_fft.
+    Returns:
+        r(B H L).
+    """
+    L = u.shape[-1]
+    n_fft = max(2 * L, k.shape[-1])
+    if u.dtype in (torch.float16, torch.bfloat16):  # FFTs of half types are unsupported or inexact
+        return fft_conv(u.float(), k.float(), beta, sobolev_scale).to(u.dtype)
+    u_f = torch.fft.rfft(u, n=n_fft)  # c(B H n_fft/2+1)
+    k_f = torch.fft.rfft(k, n=n_fft)  # c(H n_fft/2+1)
+    if beta is not None:
+        k_f = k_f * sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or n_fft))
+    return torch.fft.irfft(u_f * k_f, n=n_fft)[..., :L]
+
+
+def ssm_recurrence(kernel: S4DKernel, u: torch.Tensor) -> torch.Tensor:
+    r"""The same SSM run step by step: x_t = dA x_{t-1} + u_t, y_t = 2 Re(dC . x_t) (x_{-1} = 0).
+
+    Readable reference for tests and the book (O(L) sequential steps). u r(B H L) -> r(B H L).
+    """
+    dA, dC = kernel.discretize()  # c(H N)
+    x = torch.zeros(u.shape[0], *dA.shape, dtype=dA.dtype, device=u.device)  # c(B H N)
+    ys = []
+    for t in range(u.shape[-1]):
+        x = dA * x + u[:, :, t, None]
+        ys.append(2.0 * (dC * x).sum(-1).real)
+    return torch.stack(ys, dim=-1)
+
+
+class S4DLayer(nn.Module):
+    r"""S4D layer with frequency-bias controls alpha (init scaling) and beta (Sobolev filter).
+
+    Args:
+        d_model: H channels (int >= 1).  Input and output are r(B H L).
+        d_state: N complex modes per channel (int >= 1). Default 64.
+        alpha: > 0, scales Im(A) at init (paper, mechanism 1). Default 1.
+        beta: Sobolev exponent, a finite real (paper, mechanism 2). Default 0 (no filter).
+        learn_beta: make beta a trainable parameter per channel (init `beta`), lr `beta_lr`, no wd.
+        beta_lr: learning rate of a trainable beta. Default 0.01 (paper's LRA code).
+        sobolev_scale: M of w_k = (1 + k/M)^beta; None (default) = the FFT length 2L.
+        bidirectional: add an anti-causal kernel (a second set of H channels of the SSM).
+        dropout: in [0, 1), after the activation.
+        init, disc, dt_min, dt_max, lr: passed to `S4DKernel`.
+        activation: 'gelu' (default), 'relu', 'tanh', 'silu' or None.
+        mixing: 'glu' (default: 1x1 conv H -> 2H and a gated linear unit), 'linear' (1x1 conv) or None.
+        D: learn the skip term D * u (default True).
+        kernel_kwargs: extra keyword arguments for `S4DKernel` (e.g. C_init).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        d_state: int = 64,
+        alpha: float = 1.0,
+        beta: float = 0.0,
+        learn_beta: bool = False,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        init: Union[str, torch.Tensor] = "lin",
+        disc: str = "zoh",
+        dt_min: float = 1e-3,
+        dt_max: float = 1e-1,
+        lr: Union[None, float, Mapping[str, Optional[float]]] = None,
+        beta_lr: float = 0.01,
+        sobolev_scale: Optional[float] = None,
+        activation: Optional[str] = "gelu",
+        mixing: Optional[str] = "glu",
+        D: bool = True,
+        kernel_kwargs: Optional[dict] = None,
+    ):
+        super().__init__()
+        H = check_int("d_model", d_model, low=1)
+        beta = check_real("beta", beta)
+        check_real("dropout", dropout, low=0.0)
+        if dropout >= 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_choice("activation", activation, ACTIVATIONS)
+        check_choice("mixing", mixing, MIXINGS)
+        if sobolev_scale is not None:
+            sobolev_scale = check_real("sobolev_scale", sobolev_scale, low=0.0, low_open=True)
+        self.d_model, self.bidirectional, self.learn_beta = H, bool(bidirectional), bool(learn_beta)
+        self.sobolev_scale = sobolev_scale
+
+        self.kernel = S4DKernel(
+            H * (2 if bidirectional else 1), d_state, init=init, alpha=alpha,
+            dt_min=dt_min, dt_max=dt_max, disc=disc, lr=lr, **(kernel_kwargs or {}),
+        )
+        if learn_beta:
+            register(self, "beta", torch.full((H,), beta), lr=beta_lr, wd=0.0)
+        else:
+            self.register_buffer("beta", torch.full((H,), beta))
+        self.D = nn.Parameter(torch.randn(H)) if D else None
+        self.activation = ACTIVATIONS[activation]()
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        if mixing == "glu":
+            self.mixing = nn.Sequential(nn.Conv1d(H, 2 * H, 1), nn.GLU(dim=1))
+        elif mixing == "linear":
+            self.mixing = nn.Conv1d(H, H, 1)
+        else:
+            self.mixing = nn.Identity()
+
+    @property
+    def filter_active(self) -> bool:
+        """True unless beta is a fixed zero, in which case the filter is skipped (exact identity)."""
+        return self.learn_beta or bool((self.beta != 0).any())
+
+    def conv_kernel(self, L: int) -> torch.Tensor:
+        """The kernel as `fft_conv` uses it: r(H L) causal, or r(H 2L) with anti-causal lags appended."""
+        k = self.kernel(L)
+        if not self.bidirectional:
+            return k
+        k_fwd, k_bwd = k[: self.d_model], k[self.d_model:]
+        # lags 0..L-1 from k_fwd; lags -1..-L from k_bwd (k_bwd[m] at lag -(m+1)), stored at the end
+        return torch.cat([k_fwd, k_bwd.flip(-1)], dim=-1)
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        """u r(B H L) -> r(B H L)."""
+        check_input(u, "u", rank=3, channels=self.d_model)
+        k = self.conv_kernel(u.shape[-1]).to(u.dtype)
+        beta = self.beta.to(u.dtype) if self.filter_active else None
+        y = fft_conv(u, k, beta, self.sobolev_scale)
+        if self.D is not None:
+            y = y + self.D[:, None] * u
+        return self.mixing(self.dropout(self.activation(y)))

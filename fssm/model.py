@@ -1,0 +1,126 @@
+r"""`SequenceModel`: encoder -> residual S4D blocks -> pooling decoder (book: every experiment).
+
+Input: r(B L d_input) features, or int64 (B L) tokens when `vocab_size` is given.
+Output: r(B d_output) after pooling over time ('mean' or 'last'), or r(B L d_output) with pool=None.
+This module knows nothing about datasets.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .layer import S4DLayer
+from .utils import check_choice, check_int, check_real
+
+__all__ = ["SequenceModel", "ResidualBlock"]
+
+NORMS = ("layer", "batch", None)
+POOLS = ("mean", "last", None)
+
+
+class _ChannelNorm(nn.Module):
+    """LayerNorm or BatchNorm over the H channels of an r(B H L) tensor."""
+
+    def __init__(self, kind: Optional[str], H: int):
+        super().__init__()
+        self.kind = kind
+        if kind == "layer":
+            self.norm = nn.LayerNorm(H)
+        elif kind == "batch":
+            self.norm = nn.BatchNorm1d(H)
+        else:
+            self.norm = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # r(B H L) -> r(B H L)
+        if self.kind == "layer":
+            return self.norm(x.transpose(1, 2)).transpose(1, 2)
+        return self.norm(x)
+
+
+class ResidualBlock(nn.Module):
+    """x + dropout(S4DLayer(norm(x))) (prenorm) or norm(x + dropout(S4DLayer(x))) (postnorm)."""
+
+    def __init__(self, d_model: int, norm: Optional[str] = "layer", prenorm: bool = True,
+                 dropout: float = 0.0, **layer_kwargs):
+        super().__init__()
+        self.prenorm = bool(prenorm)
+        self.norm = _ChannelNorm(norm, d_model)
+        self.layer = S4DLayer(d_model, dropout=dropout, **layer_kwargs)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # r(B H L) -> r(B H L)
+        z = self.norm(x) if self.prenorm else x
+        x = x + self.dropout(self.layer(z))
+        return x if self.prenorm else self.norm(x)
+
+
+class SequenceModel(nn.Module):
+    r"""Encoder, `n_layers` residual S4D blocks, optional final norm, pooling decoder.
+
+    Args:
+        d_input: features per time step (ignored when vocab_size is given).
+        d_output: outputs (classes for classification, targets for regression).
+        d_model: H channels. n_layers: number of blocks (>= 1).
+        vocab_size: if given, the input is int64 tokens (B L) and the encoder is an embedding.
+        norm: 'layer' | 'batch' | None. prenorm: pre- (True) or post-norm blocks. dropout: in [0, 1).
+        pool: 'mean' | 'last' | None (per-step outputs).
+        **layer_kwargs: passed to every `S4DLayer` (d_state, alpha, beta, learn_beta, bidirectional,
+            init, disc, dt_min, dt_max, lr, activation, mixing, ...).
+    """
+
+    def __init__(self, d_input: int, d_output: int, d_model: int = 128, n_layers: int = 4,
+                 vocab_size: Optional[int] = None, norm: Optional[str] = "layer", prenorm: bool = True,
+                 dropout: float = 0.0, pool: Optional[str] = "mean", **layer_kwargs):
+        super().__init__()
+        d_output = check_int("d_output", d_output, low=1)
+        d_model = check_int("d_model", d_model, low=1)
+        n_layers = check_int("n_layers", n_layers, low=1)
+        check_choice("norm", norm, NORMS)
+        self.pool = check_choice("pool", pool, POOLS)
+        check_real("dropout", dropout, low=0.0)
+        self.vocab_size = vocab_size
+        if vocab_size is not None:
+            check_int("vocab_size", vocab_size, low=1)
+            self.encoder = nn.Embedding(vocab_size, d_model)
+        else:
+            self.d_input = check_int("d_input", d_input, low=1)
+            self.encoder = nn.Linear(d_input, d_model)
+        self.blocks = nn.ModuleList(
+            ResidualBlock(d_model, norm=norm, prenorm=prenorm, dropout=dropout, **layer_kwargs)
+            for _ in range(n_layers)
+        )
+        self.final_norm = _ChannelNorm(norm if prenorm else None, d_model)
+        self.decoder = nn.Linear(d_model, d_output)
+
+    def _check(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        if self.vocab_size is not None:
+            if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
+                raise ValueError(f"x must be integer tokens of shape (B, L), got {x.dtype} {tuple(x.shape)}")
+            if x.numel() and (x.min() < 0 or x.max() >= self.vocab_size):
+                raise ValueError(f"x holds token ids outside [0, {self.vocab_size})")
+        else:
+            if x.dim() != 3 or x.shape[-1] != self.d_input:
+                raise ValueError(f"x must have shape (B, L, {self.d_input}), got {tuple(x.shape)}")
+            if x.is_complex() or not x.is_floating_point():
+                raise ValueError(f"x must be a real floating-point tensor, got dtype {x.dtype}")
+            if not bool(torch.isfinite(x).all()):
+                raise ValueError("x contains NaN or Inf values")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x r(B L d_input) or int (B L) -> r(B d_output), or r(B L d_output) when pool is None."""
+        self._check(x)
+        h = self.encoder(x).transpose(1, 2)  # r(B H L)
+        for block in self.blocks:
+            h = block(h)
+        h = self.final_norm(h)
+        if self.pool == "mean":
+            h = h.mean(-1)  # r(B H)
+        elif self.pool == "last":
+            h = h[..., -1]
+        else:
+            h = h.transpose(1, 2)  # r(B L H)
+        return self.decoder(h)

@@ -1,0 +1,49 @@
+import warnings
+
+import pytest
+import torch
+
+import fssm
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_quiet():
+    fssm.seed_everything(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fssm.AliasingWarning)
+        yield
+
+
+def dense_impulse_response(kernel: fssm.S4DKernel, L: int, channel: int = 0) -> torch.Tensor:
+    """Impulse response of an independently built *real* dense 2N-state system (float64).
+
+    Mode z' = a z + u, y = 2 Re(C z) with z = p + i q becomes the real block
+    [p; q]' = [[x, -y], [y, x]] [p; q] + [1; 0] u,  y = [2 Re C, -2 Im C] [p; q].
+    zoh: (Ad, Bd) from the matrix exponential of the augmented matrix [[A, B], [0, 0]] dt.
+    bilinear: Ad = (I - dt A/2)^-1 (I + dt A/2), Bd = (I - dt A/2)^-1 dt B.
+    """
+    p = {k: v.detach().to(torch.complex128 if v.is_complex() else torch.float64) for k, v in kernel.ssm().items()}
+    a, c, dt = p["A"][channel], p["C"][channel], p["dt"][channel].item()
+    N = a.shape[0]
+    A = torch.zeros(2 * N, 2 * N, dtype=torch.float64)
+    B = torch.zeros(2 * N, 1, dtype=torch.float64)
+    Cr = torch.zeros(1, 2 * N, dtype=torch.float64)
+    for j in range(N):
+        x, y = a[j].real, a[j].imag
+        A[2 * j:2 * j + 2, 2 * j:2 * j + 2] = torch.tensor([[x, -y], [y, x]])
+        B[2 * j, 0] = 1.0
+        Cr[0, 2 * j], Cr[0, 2 * j + 1] = 2 * c[j].real, -2 * c[j].imag
+    I = torch.eye(2 * N, dtype=torch.float64)
+    if kernel.disc == "zoh":
+        M = torch.zeros(2 * N + 1, 2 * N + 1, dtype=torch.float64)
+        M[:2 * N, :2 * N], M[:2 * N, 2 * N:] = A * dt, B * dt
+        E = torch.linalg.matrix_exp(M)
+        Ad, Bd = E[:2 * N, :2 * N], E[:2 * N, 2 * N:]
+    else:
+        Ad = torch.linalg.solve(I - dt / 2 * A, I + dt / 2 * A)
+        Bd = torch.linalg.solve(I - dt / 2 * A, dt * B)
+    out, x = [], Bd
+    for _ in range(L):
+        out.append((Cr @ x).item())
+        x = Ad @ x
+    return torch.tensor(out, dtype=torch.float64)

@@ -1,0 +1,83 @@
+"""Transfer functions, total variation (closed forms and bounds), poles, layer response."""
+import math
+
+import torch
+
+import fssm
+from fssm.analysis import (layer_frequency_response, mode_total_variation, poles,
+                           tail_variation_bound, total_variation, transfer_function,
+                           transfer_function_grad_imag)
+
+
+def test_transfer_function_is_partial_fractions_of_dense_resolvent():
+    """G(is) = C (isI - A)^-1 B for the real block system, compared with a dense solve."""
+    k = fssm.S4DKernel(1, 3).double()
+    p = k.ssm()
+    a, c = p["A"][0], p["C"][0]
+    s = torch.linspace(-10, 10, 7, dtype=torch.float64)
+    Ad = torch.diag(torch.cat([a, a.conj()]))
+    Cd = torch.cat([c, c.conj()])[None]
+    Bd = torch.ones(6, 1, dtype=torch.complex128)
+    dense = torch.stack([(Cd @ torch.linalg.solve(1j * si * torch.eye(6, dtype=torch.complex128) - Ad, Bd))[0, 0]
+                         for si in s])
+    torch.testing.assert_close(transfer_function(p["A"], p["C"], s)[0], dense)
+    G = transfer_function(p["A"], p["C"], s, D=torch.tensor([0.7], dtype=torch.float64))
+    torch.testing.assert_close(G[0], dense + 0.7)
+    torch.testing.assert_close(G[0].flip(0), G[0].conj())  # real system: G(-is) = conj G(is)
+
+
+def test_single_mode_total_variation_closed_form_and_bound():
+    """The numbers of PAPER.md section 3: x=-0.5, y=3, c=1.3+0.4i, B=10."""
+    a, c, B = complex(-0.5, 3.0), complex(1.3, 0.4), 10.0
+    closed = mode_total_variation(c, a, lo=B)
+    assert abs(closed - 0.193977) < 1e-6
+    bound = tail_variation_bound(torch.tensor([c]), torch.tensor([a]), B).item()
+    assert abs(bound - 0.194307) < 1e-6 and closed <= bound
+    s = torch.linspace(B, 1e5, 2_000_001, dtype=torch.float64)
+    g = c / (1j * s - a)
+    numeric = total_variation(g, s).item() + abs(c) / 1e5  # tail beyond 1e5 ~ |c|/s
+    assert abs(numeric - closed) < 1e-5
+    whole = mode_total_variation(c, a)
+    assert abs(whole - math.pi * abs(c) / 0.5) < 1e-12
+
+
+def test_total_variation_bands_add_up():
+    k = fssm.S4DKernel(2, 4).double()
+    p = k.ssm()
+    s = torch.linspace(-50, 50, 20001, dtype=torch.float64)
+    G = transfer_function(p["A"], p["C"], s)
+    per_band = total_variation(G, s, bands=[(-50, 0), (0, 50)])
+    torch.testing.assert_close(per_band.sum(-1), total_variation(G, s))
+    torch.testing.assert_close(per_band[:, 0], per_band[:, 1], rtol=1e-6, atol=1e-9)  # |G| even
+
+
+def test_grad_imag_matches_autograd():
+    k = fssm.S4DKernel(1, 3).double()
+    p = k.ssm()
+    s = torch.linspace(-12, 12, 25, dtype=torch.float64)
+    analytic = transfer_function_grad_imag(p["A"], p["C"], s)[0]  # c(N S)
+    y = p["A"].imag.detach().clone().requires_grad_(True)
+    for j in range(3):
+        for comp in (lambda z: z.real, lambda z: z.imag):
+            G = transfer_function(torch.complex(p["A"].real.detach(), y), p["C"].detach(), s)[0]
+            (gy,) = torch.autograd.grad(comp(G).sum(), y)
+            torch.testing.assert_close(gy[0, j], comp(analytic[j]).sum(), rtol=1e-9, atol=1e-12)
+
+
+def test_poles_discrete_are_exp_of_continuous_for_zoh():
+    k = fssm.S4DKernel(3, 4).double()
+    p = poles(k)
+    dt = k.ssm()["dt"].detach()
+    torch.testing.assert_close(p["discrete"], torch.exp(dt[:, None] * p["continuous"]))
+    assert bool((p["discrete"].abs() < 1).all())  # stable
+
+
+def test_layer_response_is_fft_of_impulse_response():
+    layer = fssm.S4DLayer(3, 4, beta=0.7, activation=None, mixing=None).double()
+    L = 64
+    omega, R = layer_frequency_response(layer, L)
+    assert omega.shape == (L + 1,) and abs(omega[-1].item() - math.pi) < 1e-12
+    # without the filter the response is the rfft of the zero-padded kernel, plus D
+    plain = torch.fft.rfft(layer.kernel(L), n=2 * L) + layer.D[:, None]
+    w = (1 + torch.arange(L + 1, dtype=torch.float64) / (2 * L)) ** 0.7
+    torch.testing.assert_close(R - layer.D[:, None], (plain - layer.D[:, None]) * w)

@@ -1,0 +1,128 @@
+"""param groups, schedule, seeds, atomic checkpoints and resume."""
+import os
+
+import pytest
+import torch
+
+import fssm
+from fssm.train import TrainConfig, cosine_with_warmup, fit, load_checkpoint, param_groups, save_checkpoint
+
+
+def test_every_parameter_in_exactly_one_group_with_right_settings(capsys):
+    model = fssm.SequenceModel(3, 2, d_model=8, n_layers=2, d_state=4, learn_beta=True,
+                               lr={"log_dt": 1e-3, "log_A_real": 1e-3, "A_imag": 0.1})
+    groups = param_groups(model, lr=5e-3, weight_decay=0.05)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(groups)
+    where = {}
+    for g in groups:
+        for n in g["names"]:
+            assert n not in where
+            where[n] = (g["lr"], g["weight_decay"])
+    assert set(where) == {n for n, p in model.named_parameters() if p.requires_grad}
+    for n, (lr, wd) in where.items():
+        if n.endswith("A_imag"):
+            assert (lr, wd) == (0.1, 0.0), n
+        elif n.endswith(("log_dt", "log_A_real")):
+            assert (lr, wd) == (1e-3, 0.0), n
+        elif n.endswith(".beta"):
+            assert (lr, wd) == (0.01, 0.0), n
+        else:
+            assert (lr, wd) == (5e-3, 0.05), n
+
+
+def test_frozen_parameters_are_buffers():
+    layer = fssm.S4DLayer(4, 2, lr=0.0)
+    names = {n for n, _ in layer.named_parameters()}
+    assert not any(n.startswith("kernel.log") or n == "kernel.A_imag" for n in names)
+    assert {"kernel.log_dt", "kernel.log_A_real", "kernel.A_imag"} <= {n for n, _ in layer.named_buffers()}
+
+
+def test_cosine_with_warmup_shape():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = cosine_with_warmup(opt, total_steps=10, warmup_steps=2)
+    lrs = []
+    for _ in range(10):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] == 0.5 and lrs[1] == 1.0 and lrs[-1] < 0.05
+    assert all(a >= b for a, b in zip(lrs[1:], lrs[2:]))
+
+
+def test_seed_everything_is_bit_identical_on_cpu():
+    outs = []
+    for _ in range(2):
+        fssm.seed_everything(7)
+        m = fssm.SequenceModel(2, 1, d_model=4, n_layers=1, d_state=2)
+        outs.append(m(torch.randn(1, 16, 2)))
+    assert torch.equal(outs[0], outs[1])
+
+
+def _toy_problem():
+    fssm.seed_everything(0)
+    x = torch.randn(64, 32, 1)
+    y = x.mean(1)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, shuffle=True)
+    model = fssm.SequenceModel(1, 1, d_model=4, n_layers=1, d_state=2)
+
+    def loss_fn(m, batch):
+        return torch.nn.functional.mse_loss(m(batch[0]), batch[1])
+
+    return model, loader, loss_fn
+
+
+def test_resume_gives_the_same_result_as_an_uninterrupted_run(tmp_path):
+    model, loader, loss_fn = _toy_problem()
+    full = fit(model, loader, loss_fn, TrainConfig(epochs=4, lr=1e-2, progress=False, verbose=False))
+    ckpt = str(tmp_path / "run.pt")
+    model, loader, loss_fn = _toy_problem()
+
+    def kill_during_epoch_2(m, epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt  # the process dies before epoch 2 is checkpointed
+        return {}
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, loader, loss_fn, TrainConfig(epochs=4, lr=1e-2, progress=False, verbose=False,
+                                                checkpoint=ckpt), evaluate=kill_during_epoch_2)
+    assert load_checkpoint(ckpt)["epoch"] == 1
+    # a fresh process rebuilds everything and resumes from the checkpoint
+    model, loader, loss_fn = _toy_problem()
+    torch.manual_seed(12345)  # whatever the RNG is now, resume restores it
+    resumed = fit(model, loader, loss_fn, TrainConfig(epochs=4, lr=1e-2, progress=False, verbose=False,
+                                                      checkpoint=ckpt))
+    assert [r["train_loss"] for r in resumed] == [r["train_loss"] for r in full]
+
+
+def test_non_finite_loss_names_the_step():
+    model, loader, _ = _toy_problem()
+    with pytest.raises(fssm.train.NonFiniteLossError, match="epoch 0, step 0"):
+        fit(model, loader, lambda m, b: m(b[0]).sum() * float("nan"),
+            TrainConfig(epochs=1, progress=False, verbose=False))
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    path = str(tmp_path / "c.pt")
+    save_checkpoint(path, {"x": 1})
+
+    def broken_save(obj, f):
+        f.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError):
+        save_checkpoint(path, {"x": 2})
+    monkeypatch.undo()
+    assert load_checkpoint(path) == {"x": 1}  # the old checkpoint survives
+    assert os.listdir(tmp_path) == ["c.pt"]  # no temporary file left behind
+    (tmp_path / "bad.pt").write_bytes(b"garbage")
+    with pytest.raises(RuntimeError, match="bad.pt"):
+        load_checkpoint(str(tmp_path / "bad.pt"))
+
+
+def test_train_config_validation():
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="lr"):
+        TrainConfig(lr=-1.0)
