@@ -1,0 +1,1 @@
+"""One module per experiment of the book; each is a CLI: `python -m fssm.experiments.NAME --scale ...`."""

@@ -1,0 +1,199 @@
+r"""Synthetic waves (paper Fig. 1 and its tuned version): which wave amplitudes does an S4D model learn?
+
+Inputs superpose cos(f_w t) for f = 1, 16, 256, 4096 rad/time sampled at dt = 1e-4 (so the waves sit at
+1e-4, 1.6e-3, 2.56e-2 and 0.41 rad/sample); a one-layer S4D model regresses the four amplitudes. The
+frequency bias shows as a test error that grows with the wave's frequency; alpha and beta move it.
+
+    python -m fssm.experiments.waves --scale book                 # the four (alpha, beta) configurations
+    python -m fssm.experiments.waves --scale colab --seeds 0 1 2 --configs 1,0 10,0.5
+Writes results/waves-SCALE.json (per-wave test error per epoch, Im(a_j) per epoch, provenance).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data import Batches, WavesDataset
+from ..layer import S4DLayer
+from ..train import TrainConfig, fit
+from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
+from .common import provenance, results_path, write_results
+
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "main"]
+
+PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
+PAPER_LENGTH = 62832  # the paper's L: 2*pi*1e4, one period of the slowest wave
+PAPER_SOBOLEV_SCALE = 10000.0  # the paper's M at L = 62832
+
+
+@dataclass
+class WavesConfig:
+    """One configuration of the waves experiment. `for_scale` fills in the sizes of a scale."""
+
+    L: int = 2048
+    n_train: int = 2000
+    n_test: int = 1000
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 1e-2
+    lr_imag: float = 0.1  # Im(a_j)
+    lr_real: float = 1e-3  # Re(a_j)
+    weight_decay: float = 0.0
+    d_model: int = 16
+    d_state: int = 4
+    alpha: float = 1.0
+    beta: float = 0.0
+    freqs: Tuple[float, ...] = (1.0, 16.0, 256.0, 4096.0)
+    dt: float = 1e-4
+    data_seed: int = 1234
+
+    def __post_init__(self):
+        for name in ("L", "n_train", "n_test", "epochs", "batch_size", "d_model", "d_state"):
+            check_int(name, getattr(self, name), low=1)
+        for name in ("lr", "lr_imag", "lr_real", "alpha", "dt"):
+            check_real(name, getattr(self, name), low=0.0, low_open=True)
+        check_real("beta", self.beta)
+        check_real("weight_decay", self.weight_decay, low=0.0)
+        self.freqs = tuple(float(f) for f in self.freqs)
+
+    @property
+    def sobolev_scale(self) -> float:
+        """M of the Sobolev weight (1 + k/M)^beta, scaled with L so that the weight is the same function
+        of omega (rad/sample) as in the paper (M = 10000 at L = 62832)."""
+        return PAPER_SOBOLEV_SCALE * self.L / PAPER_LENGTH
+
+    @classmethod
+    def for_scale(cls, scale: str, **overrides) -> "WavesConfig":
+        check_choice("scale", scale, SCALES)
+        sizes = {
+            "smoke": dict(L=256, n_train=128, n_test=64, epochs=2, batch_size=32),
+            "book": dict(L=1024, n_train=1024, n_test=512, epochs=60),
+            "colab": dict(L=8192, n_train=4000, n_test=2000, epochs=100),
+            "paper": dict(L=PAPER_LENGTH, n_train=10_000, n_test=10_000, epochs=100, lr=1e-3),
+        }[scale]
+        return cls(**{**sizes, **overrides})
+
+
+def paper_init(N: int) -> torch.Tensor:
+    """a_n = -1/2 + i pi (1.3 + n), n = 0..N-1 (before alpha), as in the paper's waves code.  c(N)"""
+    n = torch.arange(check_int("d_state", N, low=1), dtype=torch.float64)
+    return torch.complex(torch.full_like(n, -0.5), math.pi * (1.3 + n))
+
+
+class WavesModel(nn.Module):
+    """Linear(1 -> H), one S4D layer (fixed dt, GELU, no mixing), Linear(H -> W), mean over time."""
+
+    def __init__(self, cfg: WavesConfig):
+        super().__init__()
+        H = cfg.d_model
+        self.encoder = nn.Linear(1, H)
+        self.ssm = S4DLayer(
+            H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=paper_init(cfg.d_state),
+            dt_min=cfg.dt, dt_max=cfg.dt, sobolev_scale=cfg.sobolev_scale, activation="gelu", mixing=None,
+            lr={"log_dt": 0.0, "log_A_real": cfg.lr_real, "A_imag": cfg.lr_imag},
+        )
+        self.decoder = nn.Linear(H, len(cfg.freqs))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # r(B L 1) -> r(B W)
+        h = self.ssm(self.encoder(x).transpose(1, 2))  # r(B H L)
+        return self.decoder(h.transpose(1, 2)).mean(1)
+
+
+def make_data(cfg: WavesConfig, device) -> Tuple[Batches, Tuple[torch.Tensor, torch.Tensor]]:
+    """Train batches and the test tensors, generated from `cfg.data_seed` (the same for every model seed)."""
+    train = WavesDataset(cfg.n_train, cfg.freqs, cfg.dt, cfg.L, "train", seed=cfg.data_seed)
+    test = WavesDataset(cfg.n_test, cfg.freqs, cfg.dt, cfg.L, "test", seed=cfg.data_seed + 1)
+    x_train, y_train = train.signals[..., None].to(device), train.amplitudes.to(device)
+    x_test, y_test = test.signals[..., None].to(device), test.amplitudes.to(device)
+    return Batches((x_train, y_train), cfg.batch_size), (x_test, y_test)
+
+
+def per_wave_mae(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> List[float]:
+    """Mean absolute error of each predicted amplitude over a test set: one number per wave."""
+    errs = [(model(x[i:i + batch_size]) - y[i:i + batch_size]).abs().sum(0) for i in range(0, len(x), batch_size)]
+    return (torch.stack(errs).sum(0) / len(x)).tolist()
+
+
+def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
+        checkpoint: Optional[str] = None) -> Dict:
+    """Train one model; return per-epoch test error per wave, Im(a_j) per epoch, and timings."""
+    device = get_device(device)
+    seed_everything(seed)
+    batches, (x_test, y_test) = make_data(cfg, device)
+    seed_everything(seed)
+    model = WavesModel(cfg).to(device)
+    a_imag0 = model.ssm.kernel.A_imag.detach().cpu().clone()
+
+    def loss_fn(m, batch):
+        return F.mse_loss(m(batch[0]), batch[1])
+
+    def evaluate(m, epoch):
+        return {"test_mae": per_wave_mae(m, x_test, y_test),
+                "A_imag": m.ssm.kernel.A_imag.detach().cpu().tolist()}
+
+    t0 = time.perf_counter()
+    history = fit(model, batches, loss_fn, TrainConfig(
+        epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay, progress=progress, verbose=False,
+        checkpoint=checkpoint), evaluate=evaluate)
+    return {
+        "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed,
+        "A_imag_init": a_imag0.tolist(),
+        "history": history,
+        "final_test_mae": history[-1]["test_mae"],
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def run_sweep(cfg: WavesConfig, configs: Sequence[Tuple[float, float]] = PAPER_CONFIGS,
+              seeds: Sequence[int] = (0, 1, 2), device=None, progress: bool = False) -> List[Dict]:
+    """`run` for every (alpha, beta) in `configs` and every seed."""
+    return [run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress)
+            for a, b in configs for s in seeds]
+
+
+def chance_mae(low: float = 0.1, high: float = 1.0) -> float:
+    """MAE of always predicting the mean of U(low, high): (high - low) / 4."""
+    return (high - low) / 4
+
+
+def main(argv=None) -> str:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--scale", default="book", choices=SCALES)
+    p.add_argument("--configs", nargs="+", default=[f"{a:g},{b:g}" for a, b in PAPER_CONFIGS],
+                   help="alpha,beta pairs")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
+    p.add_argument("--no-progress", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        configs = [tuple(float(v) for v in c.split(",")) for c in args.configs]
+        assert all(len(c) == 2 for c in configs)
+    except (ValueError, AssertionError):
+        p.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {args.configs}")
+    overrides = {"epochs": args.epochs} if args.epochs else {}
+    cfg = WavesConfig.for_scale(args.scale, **overrides)
+    t0 = time.perf_counter()
+    runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress)
+    for r in runs:
+        mae = ", ".join(f"{e:.4f}" for e in r["final_test_mae"])
+        print(f"alpha={r['alpha']:g} beta={r['beta']:g} seed={r['seed']}: test MAE per wave [{mae}] "
+              f"({r['seconds']:.0f} s)")
+    payload = {"experiment": "waves", "runs": runs,
+               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device)}
+    path = write_results(results_path("waves", args.scale, args.out), payload)
+    print(f"wrote {path}")
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Waves data and experiment: generator identities, splits, the smoke-scale run and its CLI."""
+import json
+import math
+
+import pytest
+import torch
+
+import fssm
+from fssm.data import WavesDataset, amplitude_grid, superposed_waves
+from fssm.experiments import waves
+
+
+def test_superposed_waves_is_the_cosine_sum():
+    A = torch.tensor([[0.3, 0.7], [1.0, 0.1]], dtype=torch.float64)
+    x = superposed_waves(A, (2.0, 50.0), 1e-2, 17)
+    t = 1e-2 * torch.arange(17, dtype=torch.float64)
+    expected = A[:, :1] * torch.cos(2.0 * t) + A[:, 1:] * torch.cos(50.0 * t)
+    torch.testing.assert_close(x, expected)
+
+
+def test_train_split_draws_distinct_grid_points_and_test_split_is_uniform():
+    train = WavesDataset(500, L=8, split="train", seed=3)
+    rows = {tuple(round(v, 1) for v in r.tolist()) for r in train.amplitudes}
+    assert len(rows) == 500
+    grid = {tuple(round(v, 1) for v in r.tolist()) for r in amplitude_grid(WavesDataset.LEVELS, 4)}
+    assert rows <= grid and len(grid) == 10 ** 4
+    full = WavesDataset(10 ** 4, L=4, split="train", seed=0)
+    assert {tuple(round(v, 1) for v in r.tolist()) for r in full.amplitudes} == grid
+    test = WavesDataset(4000, L=8, split="test", seed=3)
+    assert test.amplitudes.min() >= 0.1 and test.amplitudes.max() <= 1.0
+    assert abs(test.amplitudes.mean().item() - 0.55) < 0.01
+    again = WavesDataset(500, L=8, split="train", seed=3)
+    assert torch.equal(again.signals, train.signals)
+    x, y = train[0]
+    assert x.shape == (8, 1) and y.shape == (4,)
+    with pytest.raises(ValueError, match="split"):
+        WavesDataset(5, split="val")
+    with pytest.raises(ValueError, match="n must be <= 10000"):
+        WavesDataset(10 ** 4 + 1)
+
+
+def test_model_follows_the_paper_setup():
+    cfg = waves.WavesConfig.for_scale("smoke", alpha=10.0, beta=0.5)
+    m = waves.WavesModel(cfg)
+    p = m.ssm.kernel.ssm()
+    torch.testing.assert_close(p["dt"], torch.full((16,), 1e-4))
+    expected = 10.0 * math.pi * (1.3 + torch.arange(4.0))
+    torch.testing.assert_close(p["A"].imag, expected.expand(16, 4))
+    torch.testing.assert_close(p["A"].real, torch.full((16, 4), -0.5))
+    assert "ssm.kernel.log_dt" in dict(m.named_buffers())  # dt is fixed
+    groups = {n: (g["lr"], g["weight_decay"]) for g in fssm.train.param_groups(m, cfg.lr, 0.0, verbose=False)
+              for n in g["names"]}
+    assert groups["ssm.kernel.A_imag"][0] == 0.1 and groups["ssm.kernel.log_A_real"][0] == 1e-3
+    # the Sobolev weight is the paper's function of omega: M scales with L
+    assert waves.WavesConfig(L=waves.PAPER_LENGTH).sobolev_scale == 10000.0
+
+
+def test_smoke_run_records_errors_and_modes_per_epoch():
+    cfg = waves.WavesConfig.for_scale("smoke")
+    r = waves.run(cfg, seed=0)
+    assert len(r["history"]) == cfg.epochs
+    for h in r["history"]:
+        assert len(h["test_mae"]) == 4 and all(0 <= e < 2 for e in h["test_mae"])
+        assert torch.tensor(h["A_imag"]).shape == (16, 4)
+    r2 = waves.run(cfg, seed=0)
+    assert r2["final_test_mae"] == r["final_test_mae"]  # bit-identical on CPU
+
+
+def test_cli_writes_results_with_provenance(tmp_path, capsys):
+    path = waves.main(["--scale", "smoke", "--configs", "1,0", "--seeds", "0", "--out", str(tmp_path),
+                       "--no-progress"])
+    data = json.load(open(path))
+    for key in ("scale", "device", "torch", "commit", "seed", "wall_seconds", "date", "config"):
+        assert key in data, key
+    assert data["scale"] == "smoke" and len(data["runs"]) == 1
+    assert "test MAE per wave" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        waves.main(["--scale", "smoke", "--configs", "1", "--out", str(tmp_path)])
