@@ -47,3 +47,15 @@ def test_setup_cells_install_from_the_configured_repository():
         assert "import fssm" in setup and "describe_run" in setup, f"{p}: first code cell is not the set-up cell"
         for found in re.findall(r"git\+(\S+?)[\"']", setup):
             assert found == url, f"{p}: installs from {found}, _config.yml says {url}"
+
+
+def test_readme_quick_start_runs_without_warnings():
+    import warnings
+
+    block = re.search(r"```python\n(.*?)```", _read("README.md"), re.S).group(1)
+    assert len(block.strip().splitlines()) == 5, "the quick start is five lines"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scope = {}
+        exec(compile(block, "README.md", "exec"), scope)
+    assert scope["y"].shape == (8, 64, 1024) and scope["G"].shape == (64, 2001)
