@@ -155,8 +155,12 @@ def tail_variation_bound(C: torch.Tensor, A: torch.Tensor, B: float) -> torch.Te
 
 
 def poles(kernel: S4DKernel) -> Dict[str, torch.Tensor]:
-    """Pole locations: {'continuous': A c(H N), 'discrete': dA c(H N), 'omega': dt*Im(A) r(H N)}."""
+    """Pole locations: {'continuous': A c(H N), 'discrete': dA c(H N), 'omega': arg(dA) r(H N)}.
+
+    'omega' is where each mode sits on the discrete axis, in (-pi, pi] rad/sample: wrap(dt Im a_j) for
+    zoh (folded when dt |Im a_j| > pi), about 2 arctan(dt Im a_j / 2) for bilinear.
+    """
     with torch.no_grad():
         p = kernel.ssm()
         dA, _ = kernel.discretize()
-        return {"continuous": p["A"], "discrete": dA, "omega": p["dt"][:, None] * p["A"].imag}
+        return {"continuous": p["A"], "discrete": dA, "omega": torch.angle(dA)}

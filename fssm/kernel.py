@@ -120,7 +120,7 @@ class S4DKernel(nn.Module):
         if C_init is None:
             C = torch.randn(H, N, dtype=torch.complex64)
         else:
-            C = torch.as_tensor(C_init).to(torch.complex64)
+            C = torch.as_tensor(C_init).to(torch.complex128)
             if C.shape != (H, N):
                 raise ValueError(f"C_init must have shape ({H}, {N}), got {tuple(C.shape)}")
 
@@ -164,9 +164,11 @@ class S4DKernel(nn.Module):
 
     def _warn_if_aliasing(self, worst: float) -> None:
         if worst > math.pi:
+            effect = ("alias (they fold back into [-pi, pi])" if self.disc == "zoh"
+                      else "are squeezed towards pi by the bilinear warp 2 arctan(dt y / 2)")
             warnings.warn(
-                f"alpha * max|Im(A)| * dt_max = {worst:.3g} exceeds pi: the fastest modes alias "
-                "(they oscillate faster than the Nyquist frequency of the sampled signal)",
+                f"alpha * max|Im(A)| * dt_max = {worst:.3g} exceeds pi: the fastest modes oscillate faster "
+                f"than the Nyquist frequency of the sampled signal and {effect}",
                 AliasingWarning,
                 stacklevel=3,
             )

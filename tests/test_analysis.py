@@ -81,3 +81,12 @@ def test_layer_response_is_fft_of_impulse_response():
     plain = torch.fft.rfft(layer.kernel(L), n=2 * L) + layer.D[:, None]
     w = (1 + torch.arange(L + 1, dtype=torch.float64) / (2 * L)) ** 0.7
     torch.testing.assert_close(R - layer.D[:, None], (plain - layer.D[:, None]) * w)
+
+
+def test_pole_frequency_is_folded_into_nyquist_band():
+    a = torch.complex(torch.tensor([-0.5]), torch.tensor([50.0]))
+    k = fssm.S4DKernel(1, 1, init=a, dt_min=0.1, dt_max=0.1).double()  # dt * y = 5 > pi
+    omega = poles(k)["omega"].item()
+    assert abs(omega - (5.0 - 2 * math.pi)) < 1e-6  # dt is stored as float32 log_dt
+    kb = fssm.S4DKernel(1, 1, init=a, dt_min=0.1, dt_max=0.1, disc="bilinear").double()
+    assert abs(poles(kb)["omega"].item() - 2 * math.atan(2.5)) < 0.02  # warp, not fold (Re a != 0)
