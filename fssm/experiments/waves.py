@@ -74,10 +74,14 @@ class WavesConfig:
     def for_scale(cls, scale: str, **overrides) -> "WavesConfig":
         check_choice("scale", scale, SCALES)
         sizes = {
+            # seconds: pytest
             "smoke": dict(L=256, n_train=128, n_test=64, epochs=2, batch_size=32),
-            "book": dict(L=1024, n_train=1024, n_test=512, epochs=60),
-            "colab": dict(L=8192, n_train=4000, n_test=2000, epochs=100),
-            "paper": dict(L=PAPER_LENGTH, n_train=10_000, n_test=10_000, epochs=100, lr=1e-3),
+            # a 2-core CPU in ~20 s per run; long enough (L) that waves 1 and 2 are told apart
+            "book": dict(L=1024, n_train=512, n_test=512, epochs=30, batch_size=16, lr=0.03),
+            # minutes per run on one GPU (about 4 minutes per run on a 2-core CPU)
+            "colab": dict(L=2048, n_train=2000, n_test=1000, epochs=100, batch_size=64, lr=1e-2),
+            # the paper's setup: L = 62832, the full 10^4 amplitude grid, lr 1e-3, 100 epochs
+            "paper": dict(L=PAPER_LENGTH, n_train=10_000, n_test=10_000, epochs=100, batch_size=64, lr=1e-3),
         }[scale]
         return cls(**{**sizes, **overrides})
 
