@@ -1,0 +1,100 @@
+"""Downloadable data: where it lives (FSSM_DATA), what it must hash to, and an atomic, verified download.
+
+Nothing here runs in the tests against the network: tests point a Resource at a local file:// URL.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download"]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One file to download: its URL, the name it is saved under, and its checksum (md5 or sha256)."""
+
+    name: str
+    url: str
+    filename: str
+    md5: Optional[str] = None
+    sha256: Optional[str] = None
+    note: str = ""
+
+    def __post_init__(self):
+        if not (self.md5 or self.sha256):
+            raise ValueError(f"resource {self.name!r} needs an md5 or sha256 checksum")
+
+
+REGISTRY: Dict[str, Resource] = {r.name: r for r in [
+    Resource("celeba-images", "https://drive.usercontent.google.com/download?id=0B7EVK8r0v71pZjFTYXZWM3FlRnM&confirm=t",
+             "img_align_celeba.zip", md5="00d2c5bc6d35e252742224ab0c1e8fcb",
+             note="CelebA aligned images (1.4 GB); unzip into FSSM_DATA/celeba/"),
+    Resource("celeba-partition", "https://drive.usercontent.google.com/download?id=0B7EVK8r0v71pY0NSMzRuSXJEVkk&confirm=t",
+             "list_eval_partition.txt", md5="d32c9cbf5e040fd4025c592c306e6668",
+             note="CelebA train/val/test split; put into FSSM_DATA/celeba/"),
+    Resource("cifar10-python", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+             "cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a"),
+    Resource("imdb", "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+             "aclImdb_v1.tar.gz", md5="7c2ac02c03563afcf9b574c7e56c153a"),
+]}
+
+
+def data_root(root: Optional[str] = None) -> str:
+    """`root`, else $FSSM_DATA, else ~/.cache/fssm. Created if missing."""
+    path = root or os.environ.get("FSSM_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "fssm")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def file_digest(path: str, algorithm: str = "md5", chunk: int = 1 << 20) -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(path: str, resource: Resource) -> None:
+    """Raise ValueError naming the file when its checksum is not the registered one."""
+    if resource.sha256:
+        got, want, algo = file_digest(path, "sha256"), resource.sha256, "sha256"
+    else:
+        got, want, algo = file_digest(path, "md5"), resource.md5, "md5"
+    if got != want:
+        raise ValueError(f"{path}: {algo} checksum {got} does not match the registered {want} "
+                         f"for {resource.name!r} (corrupt or incomplete download: delete it and retry)")
+
+
+def download(resource: Resource, root: Optional[str] = None, timeout: float = 60.0) -> str:
+    """Download `resource` into the data root unless a verified copy is there; return its path.
+
+    The file is written to a temporary name, verified, then renamed: an interrupted or corrupt download
+    never replaces a good file and never leaves a half file under the final name.
+    """
+    folder = data_root(root)
+    path = os.path.join(folder, resource.filename)
+    if os.path.exists(path):
+        verify(path, resource)
+        return path
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+    try:
+        try:
+            with urllib.request.urlopen(resource.url, timeout=timeout) as r, os.fdopen(fd, "wb") as f:
+                shutil.copyfileobj(r, f)
+        except (urllib.error.URLError, OSError) as e:
+            raise ConnectionError(
+                f"could not download {resource.name!r} from {resource.url} ({e}). Without network access, "
+                f"fetch {resource.filename} elsewhere and place it at {path}.") from e
+        verify(tmp, resource)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
