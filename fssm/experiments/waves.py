@@ -157,10 +157,22 @@ def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
 
 
 def run_sweep(cfg: WavesConfig, configs: Sequence[Tuple[float, float]] = PAPER_CONFIGS,
-              seeds: Sequence[int] = (0, 1, 2), device=None, progress: bool = False) -> List[Dict]:
-    """`run` for every (alpha, beta) in `configs` and every seed."""
-    return [run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress)
-            for a, b in configs for s in seeds]
+              seeds: Sequence[int] = (0, 1, 2), device=None, progress: bool = False,
+              verbose: bool = False) -> List[Dict]:
+    """`run` for every (alpha, beta) in `configs` and every seed; `verbose` prints each run as it ends."""
+    runs = []
+    for a, b in configs:
+        for s in seeds:
+            runs.append(run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress))
+            if verbose:
+                print(describe(runs[-1]), flush=True)
+    return runs
+
+
+def describe(r: Dict) -> str:
+    """One line: configuration, seed, final per-wave test MAE, seconds."""
+    mae = ", ".join(f"{e:.4f}" for e in r["final_test_mae"])
+    return f"alpha={r['alpha']:g} beta={r['beta']:g} seed={r['seed']}: test MAE per wave [{mae}] ({r['seconds']:.0f} s)"
 
 
 def chance_mae(low: float = 0.1, high: float = 1.0) -> float:
@@ -187,11 +199,7 @@ def main(argv=None) -> str:
     overrides = {"epochs": args.epochs} if args.epochs else {}
     cfg = WavesConfig.for_scale(args.scale, **overrides)
     t0 = time.perf_counter()
-    runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress)
-    for r in runs:
-        mae = ", ".join(f"{e:.4f}" for e in r["final_test_mae"])
-        print(f"alpha={r['alpha']:g} beta={r['beta']:g} seed={r['seed']}: test MAE per wave [{mae}] "
-              f"({r['seconds']:.0f} s)")
+    runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress, verbose=True)
     payload = {"experiment": "waves", "runs": runs,
                **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device)}
     path = write_results(results_path("waves", args.scale, args.out), payload)
