@@ -23,9 +23,10 @@ from torch import nn
 from .init import init_A
 from .utils import check_choice, check_int, check_real, register
 
-__all__ = ["S4DKernel", "AliasingWarning", "discretize", "vandermonde_kernel"]
+__all__ = ["S4DKernel", "AliasingWarning", "discretize", "vandermonde_kernel", "blocked_vandermonde_kernel"]
 
 DISCRETIZATIONS = ("zoh", "bilinear")
+MODES = ("fast", "reference")
 SSM_PARAMS = ("log_dt", "log_A_real", "A_imag")  # the ones `lr=<float>` applies to
 ALL_PARAMS = SSM_PARAMS + ("C",)
 
@@ -67,6 +68,30 @@ def vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int) -> torch.Tens
     return 2.0 * torch.einsum("hn,hnl->hl", dC, powers).real
 
 
+def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block: Optional[int] = None) -> torch.Tensor:
+    r"""Fast path: the same K_l = 2 Re sum_j dC_j dA_j^l as one batched complex matrix product.
+
+    Write l = b*T + r with T ~ sqrt(L) (0 <= r < T, 0 <= b < ceil(L/T)). Then
+        sum_j dC_j dA_j^l = sum_j (dC_j dA_j^{bT}) (dA_j^r) = (P @ Q)[b, r],
+    P c(H nb N) = dC dA^{bT}, Q c(H N T) = dA^r. Memory O(H N sqrt(L)) instead of O(H N L), the
+    contraction over N runs in a GEMM, and autograd stores only P and Q. The powers are exps of
+    multiples of log(dA) computed in float64 (they are few), so the float32 result is *more* accurate
+    than the float32 reference, whose phases l * arg(dA) lose digits as l grows.
+    dA, dC: c(H N). Returns r(H L) in the real dtype of dA.
+    """
+    L = check_int("L", L, low=1)
+    T = block or max(1, math.isqrt(L - 1) + 1)  # smallest T with T*T >= L
+    nb = -(-L // T)
+    out_real, out_complex = dA.real.dtype, dA.dtype
+    log_dA = torch.log(dA.to(torch.complex128))  # c(H N)
+    r = torch.arange(T, device=dA.device, dtype=torch.float64)
+    b = torch.arange(nb, device=dA.device, dtype=torch.float64) * T
+    Q = torch.exp(log_dA[..., None] * r).to(out_complex)  # c(H N T)
+    P = (dC.to(torch.complex128)[:, None, :] * torch.exp(log_dA[:, None, :] * b[None, :, None])).to(out_complex)
+    K = torch.bmm(P, Q).reshape(dA.shape[0], nb * T)  # c(H nb*T)
+    return (2.0 * K[:, :L].real).to(out_real)
+
+
 class S4DKernel(nn.Module):
     r"""Diagonal SSM kernel (S4D), book chapter "LTI systems and SSMs".
 
@@ -83,6 +108,8 @@ class S4DKernel(nn.Module):
             0 = frozen (a buffer). A mapping {name: lr} sets them one by one; names are
             'log_dt', 'log_A_real', 'A_imag', 'C' ('C' defaults to the base lr with weight decay).
         C_init: optional complex tensor c(H N) for C; default complex normal, variance 1.
+        mode: 'fast' (blocked Vandermonde, memory O(H N sqrt L)) or 'reference' (the readable
+            Vandermonde tensor, memory O(H N L)). Both compute the same kernel; tests compare them.
 
     Parameters (all real; complex values are built in `ssm()`):
         log_dt r(H), log_A_real r(H N) with Re(A) = -exp(log_A_real) < 0, A_imag r(H N),
@@ -100,6 +127,7 @@ class S4DKernel(nn.Module):
         disc: str = "zoh",
         lr: Union[None, float, Mapping[str, Optional[float]]] = None,
         C_init: Optional[torch.Tensor] = None,
+        mode: str = "reference",
     ):
         super().__init__()
         H = check_int("d_model", d_model, low=1)
@@ -110,6 +138,7 @@ class S4DKernel(nn.Module):
         if dt_min > dt_max:
             raise ValueError(f"dt_min must be <= dt_max, got dt_min={dt_min} > dt_max={dt_max}")
         self.disc = check_choice("disc", disc, DISCRETIZATIONS)
+        self.mode = check_choice("mode", mode, MODES)
         self.d_model, self.d_state, self.alpha = H, N, alpha
         lrs = self._learning_rates(lr)
 
@@ -185,10 +214,15 @@ class S4DKernel(nn.Module):
         return discretize(p["A"], p["C"], p["dt"], self.disc)
 
     def forward(self, L: int) -> torch.Tensor:
-        """The kernel K, r(H L), for sequence length L >= 1 (readable Vandermonde path)."""
+        """The kernel K, r(H L), for sequence length L >= 1 (path chosen by `self.mode`)."""
         L = check_int("L", L, low=1)
+        if self.mode == "fast":  # discretize in float64 too: O(H N) work, exact phases
+            p = {k: v.to(torch.complex128 if v.is_complex() else torch.float64) for k, v in self.ssm().items()}
+            dA, dC = discretize(p["A"], p["C"], p["dt"], self.disc)
+            return blocked_vandermonde_kernel(dA, dC, L).to(self.log_dt.dtype)
         dA, dC = self.discretize()
         return vandermonde_kernel(dA, dC, L)
 
     def extra_repr(self) -> str:
-        return f"d_model={self.d_model}, d_state={self.d_state}, alpha={self.alpha}, disc={self.disc!r}"
+        return (f"d_model={self.d_model}, d_state={self.d_state}, alpha={self.alpha}, disc={self.disc!r}, "
+                f"mode={self.mode!r}")

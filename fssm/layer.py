@@ -21,39 +21,66 @@ from torch import nn
 from .kernel import S4DKernel
 from .utils import check_choice, check_input, check_int, check_real, register
 
-__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence"]
+__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length"]
 
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU, None: nn.Identity}
 MIXINGS = ("glu", "linear", None)
 
 
-def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float) -> torch.Tensor:
-    r"""w_k = (1 + k/scale)^beta for k = 0..n_bins-1.  beta r(H) -> r(H n_bins).  Eq. (1)."""
-    k = torch.arange(n_bins, device=beta.device, dtype=beta.dtype)  # r(K)
+def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float, step: float = 1.0) -> torch.Tensor:
+    r"""w_k = (1 + k*step/scale)^beta for k = 0..n_bins-1.  beta r(H) -> r(H n_bins).  Eq. (1).
+
+    `step` converts bins of the FFT actually used into bins of the length-2L FFT the weight is defined
+    on (step = 2L / n_fft), so the weight is the same function of omega whatever FFT size is chosen.
+    """
+    k = torch.arange(n_bins, device=beta.device, dtype=beta.dtype) * step  # r(K)
     return torch.pow(1.0 + k / scale, beta[:, None])
+
+
+def fast_fft_length(n: int) -> int:
+    """The smallest 5-smooth integer (2^a 3^b 5^c) >= n: FFT sizes that pocketfft and cuFFT do fast."""
+    n = check_int("n", n, low=1)
+    best = 1 << (n - 1).bit_length()  # a power of two always works
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = None,
              sobolev_scale: Optional[float] = None) -> torch.Tensor:
-    r"""Linear convolution y_t = sum_{l} k_l u_{t-l} via rfft of length n_fft = k.shape[-1] + L.
+    r"""Linear convolution y_t = sum_{l} k_l u_{t-l} via rfft of a fast length n_fft >= 2L.
 
     Args:
         u: r(B H L) input.
         k: r(H Lk) kernel; Lk = L for a causal kernel, Lk = 2L for a bidirectional one laid out as
             [causal lags 0..L-1, anti-causal lags -L..-1].
         beta: r(H) Sobolev exponent or None (no filter).
-        sobolev_scale: M in (1 + k/M)^beta; None = n_fft.
+        sobolev_scale: M in (1 + k/M)^beta, k the bin of a length-2L FFT; None = 2L, so that
+            w = (1 + |omega|/(2 pi))^beta.
     Returns:
         r(B H L).
     """
     L = u.shape[-1]
-    n_fft = max(2 * L, k.shape[-1])
     if u.dtype in (torch.float16, torch.bfloat16):  # FFTs of half types are unsupported or inexact
         return fft_conv(u.float(), k.float(), beta, sobolev_scale).to(u.dtype)
+    if k.shape[-1] not in (L, 2 * L):
+        raise ValueError(f"kernel length must be L={L} (causal) or 2L={2 * L} (bidirectional), got {k.shape[-1]}")
+    # zero-padding to any n >= 2L makes the circular product a linear convolution
+    n_fft = fast_fft_length(2 * L)
+    if k.shape[-1] == 2 * L and n_fft > 2 * L:  # keep anti-causal lags -L..-1 at the end of the array
+        k = torch.cat([k[..., :L], k.new_zeros(*k.shape[:-1], n_fft - 2 * L), k[..., L:]], dim=-1)
     u_f = torch.fft.rfft(u, n=n_fft)  # c(B H n_fft/2+1)
     k_f = torch.fft.rfft(k, n=n_fft)  # c(H n_fft/2+1)
-    if beta is not None:
-        k_f = k_f * sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or n_fft))
+    if beta is not None:  # fused into the (H, K) kernel spectrum: no extra pass over the batch
+        k_f = k_f * sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or 2 * L), step=2 * L / n_fft)
     return torch.fft.irfft(u_f * k_f, n=n_fft)[..., :L]
 
 
