@@ -14,9 +14,14 @@ import torch
 from .. import __version__
 from ..utils import get_device
 
-__all__ = ["provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
+__all__ = ["git_commit", "provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "results")
+
+
+def git_commit() -> str:
+    """HEAD of the repository fssm runs from, with '+dirty' when tracked files differ; 'unknown' without git."""
+    return _git_commit()
 
 
 def _git_commit() -> str:
@@ -31,8 +36,12 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None) -> Dict[str, Any]:
-    """Scale, device name, torch and fssm versions, git commit, seed(s), wall time, date, full config."""
+def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None,
+               commit: Optional[str] = None) -> Dict[str, Any]:
+    """Scale, device name, torch and fssm versions, git commit, seed(s), wall time, date, full config.
+
+    Pass `commit=git_commit()` taken when the run *started*: the code that ran is the code imported then.
+    """
     dev = get_device(device)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{dev.type} ({os.cpu_count()} cores)"
     cfg = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
@@ -41,7 +50,7 @@ def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None) 
         "device": name,
         "torch": torch.__version__,
         "fssm": __version__,
-        "commit": _git_commit(),
+        "commit": commit or _git_commit(),
         "seed": seed,
         "wall_seconds": round(float(wall_seconds), 2),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

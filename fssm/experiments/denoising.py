@@ -26,7 +26,7 @@ from ..data.images import CelebA, image_to_sequence, lfw_faces, sample_photograp
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import provenance, results_path, write_results
+from .common import git_commit, provenance, results_path, write_results
 
 __all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "run",
            "run_sweep", "main"]
@@ -217,14 +217,14 @@ def main(argv=None) -> str:
     args = p.parse_args(argv)
     overrides = {"data_root": args.data} if args.data else {}
     cfg = DenoisingConfig.for_scale(args.scale, **overrides)
-    t0 = time.perf_counter()
+    t0, commit = time.perf_counter(), git_commit()
     runs = run_sweep(cfg, args.alphas, args.betas, args.seeds, device=args.device, progress=not args.no_progress)
     for r in runs:
         print(f"alpha={r['alpha']:>7} beta={r['beta']:+.1f} seed={r['seed']}: MSE vertical {r['mse_vertical']:.4f} "
               f"horizontal {r['mse_horizontal']:.4f} clean {r['mse_clean']:.4f} | noise gain vertical "
               f"{r['gain_vertical']:.3f} horizontal {r['gain_horizontal']:.3f}")
     payload = {"experiment": "denoising", "runs": runs,
-               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device)}
+               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device, commit)}
     path = write_results(results_path("denoising", args.scale, args.out), payload)
     print(f"wrote {path}")
     return path

@@ -25,7 +25,7 @@ from ..data import Batches, WavesDataset
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import provenance, results_path, write_results
+from .common import git_commit, provenance, results_path, write_results
 
 __all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "main"]
 
@@ -198,10 +198,10 @@ def main(argv=None) -> str:
         p.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {args.configs}")
     overrides = {"epochs": args.epochs} if args.epochs else {}
     cfg = WavesConfig.for_scale(args.scale, **overrides)
-    t0 = time.perf_counter()
+    t0, commit = time.perf_counter(), git_commit()
     runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress, verbose=True)
     payload = {"experiment": "waves", "runs": runs,
-               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device)}
+               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device, commit)}
     path = write_results(results_path("waves", args.scale, args.out), payload)
     print(f"wrote {path}")
     return path
