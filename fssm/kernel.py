@@ -74,22 +74,28 @@ def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block
     Write l = b*T + r with T ~ sqrt(L) (0 <= r < T, 0 <= b < ceil(L/T)). Then
         sum_j dC_j dA_j^l = sum_j (dC_j dA_j^{bT}) (dA_j^r) = (P @ Q)[b, r],
     P c(H nb N) = dC dA^{bT}, Q c(H N T) = dA^r. Memory O(H N sqrt(L)) instead of O(H N L), the
-    contraction over N runs in a GEMM, and autograd stores only P and Q. The powers are exps of
-    multiples of log(dA) computed in float64 (they are few), so the float32 result is *more* accurate
-    than the float32 reference, whose phases l * arg(dA) lose digits as l grows.
+    contraction over N runs in a GEMM, and autograd stores only P and Q. Each power is built in polar
+    form from l*log|dA| and l*arg(dA) mod 2 pi computed in float64 (they are few), so the float32 result
+    is *more* accurate than the float32 reference, whose phases l * arg(dA) lose digits as l grows.
     dA, dC: c(H N). Returns r(H L) in the real dtype of dA.
     """
     L = check_int("L", L, low=1)
     T = block or max(1, math.isqrt(L - 1) + 1)  # smallest T with T*T >= L
     nb = -(-L // T)
-    out_real, out_complex = dA.real.dtype, dA.dtype
-    log_dA = torch.log(dA.to(torch.complex128))  # c(H N)
+    real = dA.real.dtype
+    log_dA = torch.log(dA.to(torch.complex128))  # c(H N): log|dA| + i arg(dA), in float64
+
+    def powers(exponents: torch.Tensor) -> torch.Tensor:  # r(E) float64 -> c(H N E) = dA^e
+        mag = torch.exp(log_dA.real[..., None] * exponents).to(real)
+        phase = torch.remainder(log_dA.imag[..., None] * exponents, 2 * math.pi).to(real)
+        return torch.polar(mag, phase)
+
     r = torch.arange(T, device=dA.device, dtype=torch.float64)
     b = torch.arange(nb, device=dA.device, dtype=torch.float64) * T
-    Q = torch.exp(log_dA[..., None] * r).to(out_complex)  # c(H N T)
-    P = (dC.to(torch.complex128)[:, None, :] * torch.exp(log_dA[:, None, :] * b[None, :, None])).to(out_complex)
+    Q = powers(r)  # c(H N T)
+    P = dC.to(Q.dtype)[:, None, :] * powers(b).transpose(1, 2)  # c(H nb N)
     K = torch.bmm(P, Q).reshape(dA.shape[0], nb * T)  # c(H nb*T)
-    return (2.0 * K[:, :L].real).to(out_real)
+    return 2.0 * K[:, :L].real
 
 
 class S4DKernel(nn.Module):
