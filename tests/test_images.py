@@ -41,7 +41,8 @@ def test_stripes_are_the_promised_tones(cols):
 
 def test_offline_images():
     faces = lfw_faces((16, 16))
-    assert faces.shape == (200, 1, 16, 16) and faces.min() >= -1 and faces.max() <= 1
+    assert faces.shape == (100, 1, 16, 16) and faces.min() >= -1 and faces.max() <= 1
+    assert lfw_faces((16, 16), faces_only=False).shape == (200, 1, 16, 16)
     photos = sample_photographs(3, (8, 8), crop=32, seed=1)
     assert photos.shape == (3, 3, 8, 8)
     assert torch.equal(photos, sample_photographs(3, (8, 8), crop=32, seed=1))
@@ -100,3 +101,23 @@ def test_download_verifies_checksum_and_is_atomic(tmp_path):
     with pytest.raises(ValueError, match="checksum"):
         registry.Resource("x", "file:///x", "x")
     assert all(r.md5 or r.sha256 for r in registry.REGISTRY.values())
+
+
+def test_download_celeba_fetches_verifies_and_unzips(tmp_path, monkeypatch):
+    import zipfile
+
+    src = tmp_path / "src"
+    _write_celeba(str(src), n=3)
+    zip_path = tmp_path / "img_align_celeba.zip"
+    with zipfile.ZipFile(zip_path, "w") as z:
+        for name in os.listdir(src / "img_align_celeba"):
+            z.write(src / "img_align_celeba" / name, f"img_align_celeba/{name}")
+    part = src / "list_eval_partition.txt"
+    md5 = lambda p: hashlib.md5(open(p, "rb").read()).hexdigest()  # noqa: E731
+    monkeypatch.setitem(registry.REGISTRY, "celeba-images",
+                        registry.Resource("celeba-images", zip_path.as_uri(), "img_align_celeba.zip", md5=md5(zip_path)))
+    monkeypatch.setitem(registry.REGISTRY, "celeba-partition",
+                        registry.Resource("celeba-partition", part.as_uri(), "list_eval_partition.txt", md5=md5(part)))
+    folder = registry.download_celeba(root=str(tmp_path / "data"))
+    assert len(CelebA(folder, "train", size=(8, 8))) == 3
+    assert registry.download_celeba(root=str(tmp_path / "data")) == folder  # idempotent

@@ -80,12 +80,18 @@ def _to_unit_range(x: torch.Tensor) -> torch.Tensor:
     return x * 2.0 - 1.0  # [0, 1] -> [-1, 1]
 
 
-def lfw_faces(size: Tuple[int, int] = (32, 32)) -> torch.Tensor:
-    """scikit-image's LFW subset (200 grayscale 25x25 faces, offline), resized: r(200 1 R W) in [-1, 1]."""
+def lfw_faces(size: Tuple[int, int] = (32, 32), faces_only: bool = True) -> torch.Tensor:
+    """scikit-image's LFW subset (offline), resized: r(n 1 R W) in [-1, 1].
+
+    The subset holds 100 grayscale 25x25 faces followed by 100 non-face patches (it was made for face
+    detection). faces_only=True (default) keeps the 100 faces; False returns all 200.
+    """
     from skimage import data
 
-    faces = torch.as_tensor(np.asarray(data.lfw_subset()), dtype=torch.float32)[:, None]  # in [0, 1]
-    return _to_unit_range(resize(faces, size).clamp(0, 1))
+    images = torch.as_tensor(np.asarray(data.lfw_subset()), dtype=torch.float32)[:, None]  # in [0, 1]
+    if faces_only:
+        images = images[:100]
+    return _to_unit_range(resize(images, size).clamp(0, 1))
 
 
 def sample_photographs(n: int, size: Tuple[int, int] = (32, 32), crop: int = 128,

@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download"]
+__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba"]
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,10 @@ class Resource:
 REGISTRY: Dict[str, Resource] = {r.name: r for r in [
     Resource("celeba-images", "https://drive.usercontent.google.com/download?id=0B7EVK8r0v71pZjFTYXZWM3FlRnM&confirm=t",
              "img_align_celeba.zip", md5="00d2c5bc6d35e252742224ab0c1e8fcb",
-             note="CelebA aligned images (1.4 GB); unzip into FSSM_DATA/celeba/"),
+             note="CelebA aligned images (1.4 GB); download_celeba() fetches and unzips into FSSM_DATA/celeba/"),
     Resource("celeba-partition", "https://drive.usercontent.google.com/download?id=0B7EVK8r0v71pY0NSMzRuSXJEVkk&confirm=t",
              "list_eval_partition.txt", md5="d32c9cbf5e040fd4025c592c306e6668",
-             note="CelebA train/val/test split; put into FSSM_DATA/celeba/"),
+             note="CelebA train/val/test split; download_celeba() puts it into FSSM_DATA/celeba/"),
     Resource("cifar10-python", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
              "cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a"),
     Resource("imdb", "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
@@ -98,3 +98,20 @@ def download(resource: Resource, root: Optional[str] = None, timeout: float = 60
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def download_celeba(root: Optional[str] = None) -> str:
+    """Fetch and verify CelebA (aligned images zip + partition list) into ROOT/celeba and unzip it there.
+
+    Returns that folder, which is the layout `fssm.data.CelebA` reads. Safe to call again: verified files
+    are not downloaded twice and the images are not unzipped twice.
+    """
+    import zipfile
+
+    folder = os.path.join(data_root(root), "celeba")
+    zip_path = download(REGISTRY["celeba-images"], root=folder)
+    download(REGISTRY["celeba-partition"], root=folder)
+    if not os.path.isdir(os.path.join(folder, "img_align_celeba")):
+        with zipfile.ZipFile(zip_path) as z:
+            z.extractall(folder)
+    return folder

@@ -28,8 +28,8 @@ from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
 from .common import git_commit, provenance, results_path, write_results
 
-__all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "run",
-           "run_sweep", "main"]
+__all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "load_images",
+           "split_indices", "test_noise", "evaluate", "run", "run_sweep", "main"]
 
 ALPHAS = ("enhance", "raw", "middle", "flip")
 BETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
@@ -45,8 +45,8 @@ class DenoisingConfig:
     source: str = "lfw"  # 'lfw' | 'photos' (offline) | 'celeba' (needs `data_root`)
     rows: int = 32
     cols: int = 32
-    n_train: int = 160
-    n_test: int = 40
+    n_train: int = 80
+    n_test: int = 20
     epochs: int = 20
     batch_size: int = 16
     lr: float = 1e-2
@@ -89,7 +89,7 @@ class DenoisingConfig:
         check_choice("scale", scale, SCALES)
         sizes = {
             "smoke": dict(rows=16, cols=16, n_train=32, n_test=8, epochs=2),
-            "book": dict(source="lfw", rows=32, cols=32, n_train=160, n_test=40, epochs=60, lr=0.03),
+            "book": dict(source="lfw", rows=32, cols=32, n_train=80, n_test=20, epochs=60, lr=0.03),
             "colab": dict(source="celeba", rows=256, cols=128, n_train=20000, n_test=1000, epochs=5,
                           batch_size=32, lr=1e-3),
             "paper": dict(source="celeba", rows=2048, cols=128, n_train=162770, n_test=2000, epochs=20,
@@ -134,25 +134,39 @@ def make_model(cfg: DenoisingConfig, channels: int) -> S4DLayer:
     )
 
 
+def split_indices(cfg: DenoisingConfig, n_available: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The shuffled (train, test) indices `load_images` takes from an offline set of `n_available` images."""
+    if cfg.n_train + cfg.n_test > n_available:
+        raise ValueError(f"n_train + n_test must be <= {n_available} for source {cfg.source!r}, "
+                         f"got {cfg.n_train} + {cfg.n_test}")
+    perm = torch.randperm(n_available, generator=torch.Generator().manual_seed(cfg.data_seed))
+    return perm[: cfg.n_train], perm[cfg.n_train: cfg.n_train + cfg.n_test]
+
+
 def load_images(cfg: DenoisingConfig) -> Tuple[torch.Tensor, torch.Tensor]:
     """Clean train and test images r(n C R W) in [-1, 1] from the configured source."""
     size = (cfg.rows, cfg.cols)
     if cfg.source == "lfw":
         faces = lfw_faces(size)
-        if cfg.n_train + cfg.n_test > len(faces):
-            raise ValueError(f"n_train + n_test must be <= {len(faces)} for source 'lfw'")
-        g = torch.Generator().manual_seed(cfg.data_seed)
-        faces = faces[torch.randperm(len(faces), generator=g)]
-        return faces[: cfg.n_train], faces[cfg.n_train: cfg.n_train + cfg.n_test]
+        train_idx, test_idx = split_indices(cfg, len(faces))
+        return faces[train_idx], faces[test_idx]
     if cfg.source == "photos":
         imgs = sample_photographs(cfg.n_train + cfg.n_test, size, seed=cfg.data_seed)
         return imgs[: cfg.n_train], imgs[cfg.n_train:]
     if cfg.data_root is None:
-        raise ValueError("source 'celeba' needs data_root (a folder with the standard CelebA layout)")
+        raise ValueError("source 'celeba' needs data_root (a folder with the standard CelebA layout; "
+                         "fssm.data.download_celeba() makes one)")
     train = CelebA(cfg.data_root, "train", size, limit=cfg.n_train)
     test = CelebA(cfg.data_root, "test", size, limit=cfg.n_test)
     return (torch.stack([train[i] for i in range(len(train))]),
             torch.stack([test[i] for i in range(len(test))]))
+
+
+def test_noise(cfg: DenoisingConfig, n: int, channels: int, seed: int) -> Dict[str, torch.Tensor]:
+    """The stripe noise `evaluate` adds for this model seed: {'vertical': r(n C L), 'horizontal': r(n C L)}."""
+    g = torch.Generator().manual_seed(cfg.data_seed + 7 + seed)
+    return {kind: stripe_noise(n, channels, cfg.rows, cfg.cols, kind, cfg.noise, g)
+            for kind in ("vertical", "horizontal")}
 
 
 def evaluate(model, clean: torch.Tensor, cfg: DenoisingConfig, seed: int) -> Dict[str, float]:
@@ -164,11 +178,10 @@ def evaluate(model, clean: torch.Tensor, cfg: DenoisingConfig, seed: int) -> Dic
     the stripes passes: ~0 removes them, ~1 keeps them, > 1 amplifies them).
     """
     n, C, L = clean.shape
-    g = torch.Generator().manual_seed(cfg.data_seed + 7 + seed)
     out = {"mse_clean": F.mse_loss(model(clean), clean).item()}
     zero = model(torch.zeros_like(clean[:1]))
-    for kind in ("vertical", "horizontal"):
-        noise = stripe_noise(n, C, cfg.rows, cfg.cols, kind, cfg.noise, g).to(clean.device)
+    for kind, noise in test_noise(cfg, n, C, seed).items():
+        noise = noise.to(clean.device)
         out[f"mse_{kind}"] = F.mse_loss(model(clean + noise), clean).item()
         out[f"mse_noisy_{kind}"] = noise.square().mean().item()
         out[f"gain_{kind}"] = ((model(noise) - zero).square().sum() / noise.square().sum()).item()
