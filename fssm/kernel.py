@@ -114,7 +114,7 @@ class S4DKernel(nn.Module):
             0 = frozen (a buffer). A mapping {name: lr} sets them one by one; names are
             'log_dt', 'log_A_real', 'A_imag', 'C' ('C' defaults to the base lr with weight decay).
         C_init: optional complex tensor c(H N) for C; default complex normal, variance 1.
-        mode: 'fast' (blocked Vandermonde, memory O(H N sqrt L)) or 'reference' (the readable
+        mode: 'fast' (default: blocked Vandermonde, memory O(H N sqrt L)) or 'reference' (the readable
             Vandermonde tensor, memory O(H N L)). Both compute the same kernel; tests compare them.
 
     Parameters (all real; complex values are built in `ssm()`):
@@ -133,7 +133,7 @@ class S4DKernel(nn.Module):
         disc: str = "zoh",
         lr: Union[None, float, Mapping[str, Optional[float]]] = None,
         C_init: Optional[torch.Tensor] = None,
-        mode: str = "reference",
+        mode: str = "fast",
     ):
         super().__init__()
         H = check_int("d_model", d_model, low=1)

@@ -12,19 +12,21 @@ from conftest import dense_impulse_response
 INITS = ["lin", "inv", "legs", "real"]
 
 
+@pytest.mark.parametrize("mode", ["fast", "reference"])
 @pytest.mark.parametrize("disc", ["zoh", "bilinear"])
 @pytest.mark.parametrize("init", INITS)
-def test_kernel_equals_dense_impulse_response(init, disc):
-    k = fssm.S4DKernel(3, 4, init=init, disc=disc, dt_min=1e-2, dt_max=1e-1).double()
+def test_kernel_equals_dense_impulse_response(init, disc, mode):
+    k = fssm.S4DKernel(3, 4, init=init, disc=disc, dt_min=1e-2, dt_max=1e-1, mode=mode).double()
     K = k(64)
     for h in range(3):
         ref = dense_impulse_response(k, 64, channel=h)
         torch.testing.assert_close(K[h], ref, rtol=1e-9, atol=1e-10)
 
 
+@pytest.mark.parametrize("mode", ["fast", "reference"])
 @pytest.mark.parametrize("disc", ["zoh", "bilinear"])
-def test_convolution_equals_recurrence(disc):
-    k = fssm.S4DKernel(4, 3, init="lin", disc=disc).double()
+def test_convolution_equals_recurrence(disc, mode):
+    k = fssm.S4DKernel(4, 3, init="lin", disc=disc, mode=mode).double()
     u = torch.randn(2, 4, 50, dtype=torch.float64)
     y_conv = fft_conv(u, k(50))
     y_rec = ssm_recurrence(k, u)
