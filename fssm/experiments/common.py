@@ -71,6 +71,7 @@ def write_results(path: str, payload: Dict[str, Any]) -> str:
         with os.fdopen(fd, "w") as f:
             json.dump(payload, f, indent=1)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by anyone
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
