@@ -9,8 +9,8 @@ Prints, from one run, ratios measured side by side at (B, H, N) = (8, 128, 64):
   * layer forward+backward time, reference / fast;
   * the floor: the same layer with its kernel given (FFT convolution, skip, GELU, GLU), and the fast
     layer's time over that floor, and the share of the fast layer's time spent outside the floor.
-Times are medians of torch.utils.benchmark blocked_autorange (CUDA-synchronized on GPU); memory is the
-median of 3 fresh processes.
+Times are medians over 5 interleaved rounds of torch.utils.benchmark blocked_autorange (which synchronizes
+CUDA on a GPU); memory is the median of 3 fresh processes.
 """
 from __future__ import annotations
 
@@ -54,20 +54,38 @@ def floor_step(layer, u, k):
     layer.mixing(layer.activation(y)).square().mean().backward()
 
 
-def median_seconds(stmt, env, device, min_run_time):
-    t = benchmark.Timer(stmt=stmt, globals=env, num_threads=torch.get_num_threads())
-    m = t.blocked_autorange(min_run_time=min_run_time)
-    return m.median
+def interleaved_medians(cases: dict, min_run_time: float, rounds: int = 5) -> dict:
+    """Median seconds of each case over `rounds` rounds that visit every case in turn, so that slow drifts
+    of the machine's load hit all cases alike. cases: {name: (stmt, globals)}."""
+    samples = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, (stmt, env) in cases.items():
+            t = benchmark.Timer(stmt=stmt, globals=env, num_threads=torch.get_num_threads())
+            samples[name].append(t.blocked_autorange(min_run_time=min_run_time / rounds).median)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def _peak_rss_bytes() -> int:
+    """High-water mark of this process's resident memory. VmHWM (Linux) is reset by exec, unlike
+    ru_maxrss, which a child started by fork + exec inherits from its (possibly large) parent."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def peak_memory_child(mode: str, L: int, what: str) -> int:
     """Run in a fresh process: peak resident memory (bytes) after one kernel step or none."""
-    import resource
-
     layer = make_layer(mode, torch.device("cpu"))
     if what == "kernel":
         kernel_step(layer, L)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return _peak_rss_bytes()
 
 
 def cpu_peak_memory(mode: str, L: int) -> float:
@@ -94,7 +112,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--lengths", nargs="+", type=int, default=[1024, 4096, 16384])
     p.add_argument("--device", default=None)
-    p.add_argument("--min-run-time", type=float, default=1.0)
+    p.add_argument("--min-run-time", type=float, default=2.0, help="seconds per case, over all rounds")
     p.add_argument("--out", default=None, help="write the measurements as JSON here")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -110,14 +128,12 @@ def main(argv=None):
         layers = {m: make_layer(m, device) for m in ("reference", "fast")}
         u = torch.randn(B, H, L, device=device)
         k = layers["fast"].kernel(L).detach().requires_grad_(True)
-        t = {}
+        cases = {}
         for m, layer in layers.items():
-            t[f"kernel_{m}"] = median_seconds("kernel_step(layer, L)", {"kernel_step": kernel_step, "layer": layer, "L": L},
-                                              device, args.min_run_time)
-            t[f"layer_{m}"] = median_seconds("layer_step(layer, u)", {"layer_step": layer_step, "layer": layer, "u": u},
-                                             device, args.min_run_time)
-        t["floor"] = median_seconds("floor_step(layer, u, k)", {"floor_step": floor_step, "layer": layers["fast"],
-                                                                "u": u, "k": k}, device, args.min_run_time)
+            cases[f"kernel_{m}"] = ("kernel_step(layer, L)", {"kernel_step": kernel_step, "layer": layer, "L": L})
+            cases[f"layer_{m}"] = ("layer_step(layer, u)", {"layer_step": layer_step, "layer": layer, "u": u})
+        cases["floor"] = ("floor_step(layer, u, k)", {"floor_step": floor_step, "layer": layers["fast"], "u": u, "k": k})
+        t = interleaved_medians(cases, args.min_run_time)
         if device.type == "cuda":
             mem = {m: cuda_peak_memory(m, L, device) for m in ("reference", "fast")}
         else:

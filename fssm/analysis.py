@@ -14,7 +14,7 @@ import torch
 
 from .kernel import S4DKernel
 from .layer import S4DLayer, sobolev_weight
-from .utils import check_int
+from .utils import check_int, check_real
 
 __all__ = [
     "transfer_function",
@@ -25,6 +25,7 @@ __all__ = [
     "mode_total_variation",
     "tail_variation_bound",
     "poles",
+    "usable_alpha_range",
 ]
 
 
@@ -164,3 +165,17 @@ def poles(kernel: S4DKernel) -> Dict[str, torch.Tensor]:
         p = kernel.ssm()
         dA, _ = kernel.discretize()
         return {"continuous": p["A"], "discrete": dA, "omega": torch.angle(dA)}
+
+
+def usable_alpha_range(A: torch.Tensor, dt: float, L: int) -> Tuple[float, float]:
+    r"""(alpha_min, alpha_max) for eigenvalues A given at alpha = 1 (book chapter 6).
+
+    The fastest mode should be resolved by a length-L sequence, dt * alpha * max|Im a| >= 2 pi / L, and
+    not aliased, dt * alpha * max|Im a| <= pi. The ratio alpha_max / alpha_min is L / 2.
+    """
+    y = float(torch.as_tensor(A).imag.abs().max())
+    if y == 0.0:
+        raise ValueError("A has no oscillating mode (every Im(a) = 0): alpha has nothing to scale")
+    dt = check_real("dt", dt, low=0.0, low_open=True)
+    L = check_int("L", L, low=1)
+    return 2 * math.pi / (L * dt * y), math.pi / (dt * y)

@@ -8,7 +8,11 @@ Book: "LTI systems and SSMs" (convolution), "Mechanism 2: the Sobolev filter". F
 K^ and u^ are one-sided rffts of length n_fft = 2L (zero-padded, so the product is a *linear*
 convolution, not a circular one). The Sobolev weight w_k depends on |frequency| only, i.e. it is even
 in frequency: the rfft stores bins k >= 0 and irfft mirrors them. M (`sobolev_scale`) defaults to
-n_fft, so w = (1 + |omega| / (2 pi))^beta at omega = 2 pi k / n_fft rad/sample. beta = 0 skips (1).
+2L, so w = (1 + |omega| / (2 pi))^beta at omega = 2 pi k / (2L) rad/sample. beta = 0 skips (1).
+A real, even weight is zero-phase: its impulse response is even in time, so for beta != 0 the filtered
+layer is no longer strictly causal (a small share of the response, ~1e-4 of the energy at beta = 1,
+comes from future inputs; book chapter 7). That is harmless for bidirectional models and for the
+paper's experiments, but matters for autoregressive use.
 """
 from __future__ import annotations
 

@@ -90,3 +90,15 @@ def test_pole_frequency_is_folded_into_nyquist_band():
     assert abs(omega - (5.0 - 2 * math.pi)) < 1e-6  # dt is stored as float32 log_dt
     kb = fssm.S4DKernel(1, 1, init=a, dt_min=0.1, dt_max=0.1, disc="bilinear").double()
     assert abs(poles(kb)["omega"].item() - 2 * math.atan(2.5)) < 0.02  # warp, not fold (Re a != 0)
+
+
+def test_usable_alpha_range():
+    from fssm.analysis import usable_alpha_range
+
+    A = fssm.init.lin(4)  # max Im = 3 pi
+    lo, hi = usable_alpha_range(A, 0.01, 1000)
+    assert abs(hi * 0.01 * 3 * math.pi - math.pi) < 1e-12 and abs(hi / lo - 500) < 1e-9
+    import pytest
+
+    with pytest.raises(ValueError, match="nothing to scale"):
+        usable_alpha_range(fssm.init.real(4), 0.01, 1000)

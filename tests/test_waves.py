@@ -76,3 +76,15 @@ def test_cli_writes_results_with_provenance(tmp_path, capsys):
     assert "test MAE per wave" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         waves.main(["--scale", "smoke", "--configs", "1", "--out", str(tmp_path)])
+
+
+def test_sobolev_norms_give_the_documented_weights():
+    import math as m
+
+    L, dt = 1024, 1e-4
+    omega = m.pi * 100 / L  # bin 100 of the 2L-point grid
+    for norm, expected in (("paper", 1 + 2 * omega), ("continuous", 1 + omega / dt), ("fft", 1 + omega / (2 * m.pi))):
+        M = waves.WavesConfig(L=L, dt=dt, sobolev_norm=norm).sobolev_scale
+        assert abs((1 + 100 / M) - expected) < 1e-5 * expected, norm  # paper: 62832 ~ 2 pi 1e4
+    with pytest.raises(ValueError, match="sobolev_norm"):
+        waves.WavesConfig(sobolev_norm="sobolev")

@@ -32,6 +32,7 @@ __all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
 PAPER_LENGTH = 62832  # the paper's L: 2*pi*1e4, one period of the slowest wave
 PAPER_SOBOLEV_SCALE = 10000.0  # the paper's M at L = 62832
+SOBOLEV_NORMS = ("paper", "continuous", "fft")
 
 
 @dataclass
@@ -54,6 +55,7 @@ class WavesConfig:
     freqs: Tuple[float, ...] = (1.0, 16.0, 256.0, 4096.0)
     dt: float = 1e-4
     data_seed: int = 1234
+    sobolev_norm: str = "paper"  # how the Sobolev weight's frequency is measured: see sobolev_scale
 
     def __post_init__(self):
         for name in ("L", "n_train", "n_test", "epochs", "batch_size", "d_model", "d_state"):
@@ -62,12 +64,21 @@ class WavesConfig:
             check_real(name, getattr(self, name), low=0.0, low_open=True)
         check_real("beta", self.beta)
         check_real("weight_decay", self.weight_decay, low=0.0)
+        check_choice("sobolev_norm", self.sobolev_norm, SOBOLEV_NORMS)
         self.freqs = tuple(float(f) for f in self.freqs)
 
     @property
     def sobolev_scale(self) -> float:
-        """M of the Sobolev weight (1 + k/M)^beta, scaled with L so that the weight is the same function
-        of omega (rad/sample) as in the paper (M = 10000 at L = 62832)."""
+        """M of (1 + k/M)^beta on the layer's 2L-point rfft grid (bin k at omega = pi k / L rad/sample).
+
+        'paper': M = 1e4 L / 62832, i.e. w ~ (1 + 2 omega)^beta, the paper's waves code at any L;
+        'continuous': M = L dt / pi, i.e. w = (1 + |s|)^beta with s = omega / dt in rad/time (chapter 7);
+        'fft': M = 2L, i.e. w = (1 + omega / (2 pi))^beta, the layer's default (the paper's LRA code).
+        """
+        if self.sobolev_norm == "continuous":
+            return self.L * self.dt / math.pi
+        if self.sobolev_norm == "fft":
+            return 2.0 * self.L
         return PAPER_SOBOLEV_SCALE * self.L / PAPER_LENGTH
 
     @classmethod
@@ -187,6 +198,8 @@ def main(argv=None) -> str:
                    help="alpha,beta pairs")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--sobolev-norm", default="paper", choices=SOBOLEV_NORMS,
+                   help="frequency measure of the Sobolev weight (see WavesConfig.sobolev_scale)")
     p.add_argument("--device", default=None)
     p.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
     p.add_argument("--no-progress", action="store_true")
@@ -196,7 +209,7 @@ def main(argv=None) -> str:
         assert all(len(c) == 2 for c in configs)
     except (ValueError, AssertionError):
         p.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {args.configs}")
-    overrides = {"epochs": args.epochs} if args.epochs else {}
+    overrides = {"sobolev_norm": args.sobolev_norm, **({"epochs": args.epochs} if args.epochs else {})}
     cfg = WavesConfig.for_scale(args.scale, **overrides)
     t0, commit = time.perf_counter(), git_commit()
     runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress, verbose=True)
