@@ -112,7 +112,8 @@ def total_variation(G: torch.Tensor, s: torch.Tensor,
     r"""V_a^b(G) = int_a^b |dG/ds| ds, approximated by sum |G(s_{i+1}) - G(s_i)| on a sorted grid s.
 
     Exact for piecewise-monotone pieces between grid points; converges as the grid is refined.
-    G: c(... S) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band [a, b].
+    G: c(... S) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band [a, b)
+    (a grid segment belongs to the band holding its midpoint).
     """
     s = torch.as_tensor(s, device=G.device)
     if s.dim() != 1 or s.shape[0] != G.shape[-1]:
@@ -125,7 +126,7 @@ def total_variation(G: torch.Tensor, s: torch.Tensor,
     mids = 0.5 * (s[1:] + s[:-1])
     out = []
     for lo, hi in bands:
-        mask = ((mids >= lo) & (mids <= hi)).to(steps.dtype)
+        mask = ((mids >= lo) & (mids < hi)).to(steps.dtype)  # half-open: no segment counted twice
         out.append((steps * mask).sum(-1))
     return torch.stack(out, dim=-1)
 
@@ -143,16 +144,20 @@ def mode_total_variation(c: complex, a: complex, lo: float = -math.inf, hi: floa
     return abs(c) / x * (math.atan((hi - y) / x) - math.atan((lo - y) / x))
 
 
-def tail_variation_bound(C: torch.Tensor, A: torch.Tensor, B: float) -> torch.Tensor:
+def tail_variation_bound(C: torch.Tensor, A: torch.Tensor, B: float, conjugates: bool = False) -> torch.Tensor:
     r"""Upper bound on V_B^inf(G) for G(is) = sum_j c_j / (is - a_j), B > max_j y_j:
 
-    V_B^inf(G) <= sum_j |c_j| / (B - y_j).  C, A: c(... N). Returns r(...).
-    (The conjugate modes, at -y_j, add sum_j |c_j| / (B + y_j) for the real system.)
+    V_B^inf(G) <= sum_j |c_j| / (B - y_j).  With conjugates=True the partners at -y_j of the real
+    system are added: sum_j |c_j| (1/(B - y_j) + 1/(B + y_j)), which needs B > max_j |y_j|.
+    C, A: c(... N). Returns r(...). Book: chapter 4.
     """
     y = A.imag
-    if not bool((y < B).all()):
-        raise ValueError(f"B must exceed every Im(a_j); max Im(a_j) = {y.max().item():.4g}, B = {B}")
-    return (C.abs() / (B - y)).sum(-1)
+    reach = y.abs() if conjugates else y
+    if not bool((reach < B).all()):
+        raise ValueError(f"B must exceed every {'|Im(a_j)|' if conjugates else 'Im(a_j)'}; "
+                         f"max = {reach.max().item():.4g}, B = {B}")
+    out = (C.abs() / (B - y)).sum(-1)
+    return out + (C.abs() / (B + y)).sum(-1) if conjugates else out
 
 
 def poles(kernel: S4DKernel) -> Dict[str, torch.Tensor]:

@@ -102,3 +102,15 @@ def test_usable_alpha_range():
 
     with pytest.raises(ValueError, match="nothing to scale"):
         usable_alpha_range(fssm.init.real(4), 0.01, 1000)
+
+
+def test_tail_bound_with_conjugate_partners_bounds_the_real_system():
+    k = fssm.S4DKernel(1, 6).double()
+    p = k.ssm()
+    B = 40.0
+    s = torch.linspace(B, 4e4, 400001, dtype=torch.float64)
+    G = transfer_function(p["A"], p["C"], s)[0]  # includes the partners
+    V = total_variation(G, s).item()
+    full = tail_variation_bound(p["C"][0], p["A"][0], B, conjugates=True).item()
+    assert V <= full
+    assert tail_variation_bound(p["C"][0], p["A"][0], B).item() < full

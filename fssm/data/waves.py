@@ -66,7 +66,7 @@ class WavesDataset(Dataset):
             digits = torch.stack([(idx // 10 ** (W - 1 - w)) % 10 for w in range(W)], dim=1)
             self.amplitudes = torch.tensor(self.LEVELS, dtype=torch.float32)[digits]  # r(n W)
         else:
-            self.amplitudes = 0.1 + 0.9 * torch.rand(n, W, generator=g)
+            self.amplitudes = 0.1 + 0.9 * torch.rand(n, W, generator=g, dtype=torch.float32)  # same draw whatever the default dtype
         self.signals = superposed_waves(self.amplitudes, freqs, dt, L)  # r(n L)
         self.freqs, self.dt, self.L = tuple(float(f) for f in freqs), dt, L
 
