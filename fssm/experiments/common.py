@@ -14,7 +14,7 @@ import torch
 from .. import __version__
 from ..utils import get_device
 
-__all__ = ["git_commit", "provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
+__all__ = ["add_run_arguments", "save_sweep", "git_commit", "provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "results")
 
@@ -87,3 +87,21 @@ def read_results(name: str, scale: str, folder: Optional[str] = None) -> Optiona
         return None
     with open(path) as f:
         return json.load(f)
+
+
+def add_run_arguments(parser) -> None:
+    """The CLI options every experiment shares: --device, --out, --no-progress."""
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def save_sweep(name: str, args, config: Any, runs, started: float, commit: str) -> str:
+    """Write results/NAME-SCALE.json for a finished sweep (runs + provenance) and say where."""
+    import time
+
+    payload = {"experiment": name, "runs": runs,
+               **provenance(args.scale, args.seeds, config, time.perf_counter() - started, args.device, commit)}
+    path = write_results(results_path(name, args.scale, args.out), payload)
+    print(f"wrote {path}")
+    return path

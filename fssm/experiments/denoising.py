@@ -26,7 +26,7 @@ from ..data.images import CelebA, image_to_sequence, lfw_faces, sample_photograp
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import git_commit, provenance, results_path, write_results
+from .common import add_run_arguments, git_commit, save_sweep
 
 __all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "load_images",
            "split_indices", "test_noise", "evaluate", "run", "run_sweep", "main"]
@@ -224,9 +224,7 @@ def main(argv=None) -> str:
     p.add_argument("--betas", nargs="+", type=float, default=list(BETAS))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--data", default=None, help="CelebA folder (colab/paper scales)")
-    p.add_argument("--device", default=None)
-    p.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
-    p.add_argument("--no-progress", action="store_true")
+    add_run_arguments(p)
     args = p.parse_args(argv)
     overrides = {"data_root": args.data} if args.data else {}
     cfg = DenoisingConfig.for_scale(args.scale, **overrides)
@@ -236,11 +234,7 @@ def main(argv=None) -> str:
         print(f"alpha={r['alpha']:>7} beta={r['beta']:+.1f} seed={r['seed']}: MSE vertical {r['mse_vertical']:.4f} "
               f"horizontal {r['mse_horizontal']:.4f} clean {r['mse_clean']:.4f} | noise gain vertical "
               f"{r['gain_vertical']:.3f} horizontal {r['gain_horizontal']:.3f}")
-    payload = {"experiment": "denoising", "runs": runs,
-               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device, commit)}
-    path = write_results(results_path("denoising", args.scale, args.out), payload)
-    print(f"wrote {path}")
-    return path
+    return save_sweep("denoising", args, cfg, runs, t0, commit)
 
 
 if __name__ == "__main__":

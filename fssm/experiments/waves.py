@@ -25,7 +25,7 @@ from ..data import Batches, WavesDataset
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import git_commit, provenance, results_path, write_results
+from .common import add_run_arguments, git_commit, save_sweep
 
 __all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "main"]
 
@@ -200,9 +200,7 @@ def main(argv=None) -> str:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--sobolev-norm", default="paper", choices=SOBOLEV_NORMS,
                    help="frequency measure of the Sobolev weight (see WavesConfig.sobolev_scale)")
-    p.add_argument("--device", default=None)
-    p.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
-    p.add_argument("--no-progress", action="store_true")
+    add_run_arguments(p)
     args = p.parse_args(argv)
     try:
         configs = [tuple(float(v) for v in c.split(",")) for c in args.configs]
@@ -213,11 +211,7 @@ def main(argv=None) -> str:
     cfg = WavesConfig.for_scale(args.scale, **overrides)
     t0, commit = time.perf_counter(), git_commit()
     runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress, verbose=True)
-    payload = {"experiment": "waves", "runs": runs,
-               **provenance(args.scale, args.seeds, cfg, time.perf_counter() - t0, args.device, commit)}
-    path = write_results(results_path("waves", args.scale, args.out), payload)
-    print(f"wrote {path}")
-    return path
+    return save_sweep("waves", args, cfg, runs, t0, commit)
 
 
 if __name__ == "__main__":
