@@ -14,7 +14,7 @@ from torch import nn
 from .layer import S4DLayer
 from .utils import check_choice, check_int, check_real
 
-__all__ = ["SequenceModel", "ResidualBlock"]
+__all__ = ["SequenceModel", "ResidualBlock", "TwoTowerClassifier"]
 
 NORMS = ("layer", "batch", None)
 POOLS = ("mean", "last", None)
@@ -124,3 +124,27 @@ class SequenceModel(nn.Module):
         else:
             h = h.transpose(1, 2)  # r(B L H)
         return self.decoder(h)
+
+
+class TwoTowerClassifier(nn.Module):
+    r"""Classify a pair of sequences with one shared encoder (LRA Retrieval, Tay et al. 2021).
+
+    u = encoder(x[:, 0]), v = encoder(x[:, 1]), each r(B F); features [u, v, u * v, u - v] r(B 4F) go
+    through Linear(4F -> F), GELU, Linear(F -> d_output). `encoder` maps int (B L) or r(B L d) to r(B F),
+    e.g. a `SequenceModel` with d_output = F. Input x: (B, 2, L) tokens or (B, 2, L, d) features.
+    """
+
+    def __init__(self, encoder: nn.Module, d_features: int, d_output: int):
+        super().__init__()
+        F = check_int("d_features", d_features, low=1)
+        self.encoder = encoder
+        self.head = nn.Sequential(nn.Linear(4 * F, F), nn.GELU(), nn.Linear(F, check_int("d_output", d_output, low=1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() < 3 or x.shape[1] != 2:
+            raise ValueError(f"x must hold pairs with shape (B, 2, L, ...), got "
+                             f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+        B = x.shape[0]
+        h = self.encoder(x.flatten(0, 1))  # both towers in one batch: r(2B F)
+        u, v = h.view(B, 2, -1).unbind(1)  # r(B F) each
+        return self.head(torch.cat([u, v, u * v, u - v], dim=-1))

@@ -6,6 +6,7 @@ never do.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -16,7 +17,8 @@ from typing import Callable, Dict, Iterable, List, Optional
 import torch
 from torch import nn
 
-from .utils import check_int, check_real
+from .distributed import all_reduce_sum, barrier, is_distributed, is_main_process, unwrap_model
+from .utils import check_choice, check_int, check_real
 
 __all__ = [
     "param_groups",
@@ -117,16 +119,35 @@ class NonFiniteLossError(RuntimeError):
     """The loss became NaN or Inf; the message names the epoch and step."""
 
 
+PRECISIONS = ("fp32", "bf16")
+MONITOR_MODES = ("max", "min")
+
+
 @dataclass
 class TrainConfig:
-    """Settings of `fit`. Every field is validated; bad values raise ValueError naming the field."""
+    """Settings of `fit`. Every field is validated; bad values raise ValueError naming the field.
+
+    checkpoint: path of the last-epoch checkpoint, written atomically after every epoch; a run that finds
+        it resumes from it (on the CPU the resumed run equals an uninterrupted one bit for bit).
+    best_checkpoint, monitor, monitor_mode: also keep the model of the epoch whose `evaluate` metric
+        `monitor` is best ('max' or 'min'); `fit` records the best epoch in the history.
+    metrics_log: JSON-lines file, one line per `log_every` steps ({"epoch", "step", "loss", "lr"}) and one
+        per epoch (the history record); on resume the lines after the checkpoint's epoch are dropped.
+    precision: 'fp32' or 'bf16' (torch.autocast around forward and loss; use it on GPUs).
+    """
 
     epochs: int = 10
     lr: float = 1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 0
     grad_clip: Optional[float] = None
-    checkpoint: Optional[str] = None  # path of the last-epoch checkpoint; resume from it if present
+    checkpoint: Optional[str] = None
+    best_checkpoint: Optional[str] = None
+    monitor: Optional[str] = None
+    monitor_mode: str = "max"
+    metrics_log: Optional[str] = None
+    log_every: int = 50
+    precision: str = "fp32"
     progress: bool = True
     verbose: bool = True
 
@@ -135,8 +156,13 @@ class TrainConfig:
         check_real("lr", self.lr, low=0.0, low_open=True)
         check_real("weight_decay", self.weight_decay, low=0.0)
         check_int("warmup_steps", self.warmup_steps, low=0)
+        check_int("log_every", self.log_every, low=1)
+        check_choice("precision", self.precision, PRECISIONS)
+        check_choice("monitor_mode", self.monitor_mode, MONITOR_MODES)
         if self.grad_clip is not None:
             check_real("grad_clip", self.grad_clip, low=0.0, low_open=True)
+        if self.best_checkpoint is not None and self.monitor is None:
+            raise ValueError("best_checkpoint needs monitor: the name of the evaluate() metric to select by")
 
 
 def _progress(iterable, enabled: bool, desc: str):
@@ -145,6 +171,41 @@ def _progress(iterable, enabled: bool, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, leave=False)
+
+
+def _rng_state() -> dict:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state) -> None:
+    if isinstance(state, torch.Tensor):  # checkpoints of fssm <= 0.1 stored the CPU state only
+        state = {"cpu": state}
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _truncate_log(path: str, last_epoch: int) -> None:
+    """Keep the metrics-log lines of epochs <= last_epoch (those the checkpoint knows about)."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        keep = [line for line in f if line.strip() and json.loads(line).get("epoch", -1) <= last_epoch]
+    with open(path, "w") as f:
+        f.writelines(keep)
+
+
+def _append_log(path: Optional[str], record: dict) -> None:
+    if path and is_main_process():
+        with open(path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def _is_better(value: float, best: Optional[float], mode: str) -> bool:
+    return best is None or (value > best if mode == "max" else value < best)
 
 
 def fit(
@@ -157,52 +218,91 @@ def fit(
     """Train `model` for `config.epochs` epochs and return the per-epoch history.
 
     Args:
-        train_loader: re-iterable over batches (e.g. a DataLoader); len() gives steps per epoch.
-        loss_fn: (model, batch) -> scalar loss tensor (the batch is moved to a device by the caller).
-        evaluate: optional (model, epoch) -> dict of metrics, called after each epoch under no_grad.
-    Checkpoints (model, optimizer, scheduler, RNG, history) are written atomically after every epoch
-    when `config.checkpoint` is set, and a run finds and resumes from it.
+        model: the module to train, or its DistributedDataParallel wrapper (`fssm.distributed.wrap_model`);
+            checkpoints always hold the unwrapped module's state dict.
+        train_loader: re-iterable over batches (e.g. a DataLoader); len() gives steps per epoch. If its
+            sampler has `set_epoch` (a DistributedSampler), it is called at the start of every epoch.
+        loss_fn: (model, batch) -> scalar mean loss (the batch is moved to a device by the caller).
+        evaluate: optional (model, epoch) -> dict of metrics, called after each epoch under no_grad on
+            every rank (it may all-reduce).
+    Under torchrun the per-step loss is averaged over ranks (the loss of the global batch), only rank 0
+    prints, logs and writes checkpoints, and every rank resumes from the same file.
     """
     steps_per_epoch = len(train_loader)
-    optimizer = make_optimizer(model, config.lr, config.weight_decay, verbose=config.verbose)
+    net = unwrap_model(model)
+    device_type = next(net.parameters()).device.type
+    main = is_main_process()
+    optimizer = make_optimizer(net, config.lr, config.weight_decay, verbose=config.verbose and main)
     scheduler = cosine_with_warmup(optimizer, config.epochs * steps_per_epoch,
                                    min(config.warmup_steps, config.epochs * steps_per_epoch))
     history: List[dict] = []
-    start_epoch = 0
+    start_epoch, best = 0, None
     if config.checkpoint and os.path.exists(config.checkpoint):
-        state = load_checkpoint(config.checkpoint)
-        model.load_state_dict(state["model"])
+        state = load_checkpoint(config.checkpoint, map_location=next(net.parameters()).device)
+        net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng"])
-        history, start_epoch = state["history"], state["epoch"] + 1
-        if config.verbose:
+        _set_rng_state(state["rng"])
+        history, start_epoch, best = state["history"], state["epoch"] + 1, state.get("best")
+        if config.metrics_log and main:
+            _truncate_log(config.metrics_log, state["epoch"])
+        if config.verbose and main:
             print(f"resumed from {config.checkpoint} after epoch {state['epoch']}")
+    sampler = getattr(train_loader, "sampler", None)
+    distributed = is_distributed()
 
     for epoch in range(start_epoch, config.epochs):
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)
         model.train()
         t0, total, count = time.perf_counter(), 0.0, 0
-        for step, batch in enumerate(_progress(train_loader, config.progress, f"epoch {epoch}")):
-            loss = loss_fn(model, batch)
-            if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"loss is {loss.item()} at epoch {epoch}, step {step}")
+        for step, batch in enumerate(_progress(train_loader, config.progress and main, f"epoch {epoch}")):
+            with torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.precision == "bf16"):
+                loss = loss_fn(model, batch)
+            # Under DDP the logged loss is the mean over ranks: the loss of the global batch.
+            value = all_reduce_sum(loss.detach().reshape(1)).item() / dist_world() if distributed else None
+            if not torch.isfinite(loss) or (value is not None and not math.isfinite(value)):
+                raise NonFiniteLossError(f"loss is {loss.item() if value is None else value} "
+                                         f"at epoch {epoch}, step {step}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
             optimizer.step()
             scheduler.step()
-            total, count = total + loss.item(), count + 1
+            value = loss.item() if value is None else value
+            total, count = total + value, count + 1
+            global_step = epoch * steps_per_epoch + step
+            if config.metrics_log and global_step % config.log_every == 0:
+                _append_log(config.metrics_log, {"epoch": epoch, "step": global_step, "loss": value,
+                                                 "lr": scheduler.get_last_lr()[0]})
         record = {"epoch": epoch, "train_loss": total / max(count, 1), "seconds": time.perf_counter() - t0}
         if evaluate is not None:
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast(device_type, dtype=torch.bfloat16,
+                                                 enabled=config.precision == "bf16"):
                 record.update(evaluate(model, epoch))
+        if config.monitor is not None:
+            if config.monitor not in record:
+                raise KeyError(f"monitor {config.monitor!r} is not among the metrics {sorted(record)}")
+            if _is_better(record[config.monitor], best, config.monitor_mode):
+                best = record[config.monitor]
+                record["best"] = True
+                if config.best_checkpoint and main:
+                    save_checkpoint(config.best_checkpoint, {"model": net.state_dict(), "epoch": epoch,
+                                                             "metrics": dict(record)})
         history.append(record)
-        if config.checkpoint:
+        if config.checkpoint and main:
             save_checkpoint(config.checkpoint, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
-                "history": history, "epoch": epoch, "config": asdict(config),
+                "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": _rng_state(),
+                "history": history, "epoch": epoch, "best": best, "config": asdict(config),
             })
+        _append_log(config.metrics_log, record)
+        barrier()  # no rank starts the next epoch (or reads a checkpoint) before rank 0 has written it
     return history
+
+
+def dist_world() -> int:
+    """Number of processes in the group (1 without torchrun)."""
+    return torch.distributed.get_world_size() if is_distributed() else 1

@@ -1,4 +1,6 @@
 """param groups, schedule, seeds, atomic checkpoints and resume."""
+import json
+import math
 import os
 
 import pytest
@@ -126,3 +128,59 @@ def test_train_config_validation():
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="lr"):
         TrainConfig(lr=-1.0)
+
+
+def _val_metric(m, epoch):
+    """A deterministic validation metric that peaks at epoch 1 (so 'best' is not simply 'last')."""
+    return {"score": [0.2, 0.9, 0.5, 0.4][epoch]}
+
+
+def test_best_checkpoint_keeps_the_best_epoch_and_the_log_survives_resume(tmp_path):
+    log_full, log_resumed = str(tmp_path / "full.jsonl"), str(tmp_path / "resumed.jsonl")
+    model, loader, loss_fn = _toy_problem()
+    best_path = str(tmp_path / "best.pt")
+    fit(model, loader, loss_fn, TrainConfig(epochs=4, lr=1e-2, progress=False, verbose=False, monitor="score",
+                                            best_checkpoint=best_path, metrics_log=log_full, log_every=1),
+        evaluate=_val_metric)
+    best = load_checkpoint(best_path)
+    assert best["epoch"] == 1 and best["metrics"]["score"] == 0.9
+
+    ckpt = str(tmp_path / "last.pt")
+    model, loader, loss_fn = _toy_problem()
+
+    def killed(m, epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        return _val_metric(m, epoch)
+
+    cfg = dict(epochs=4, lr=1e-2, progress=False, verbose=False, monitor="score", checkpoint=ckpt,
+               best_checkpoint=str(tmp_path / "best2.pt"), metrics_log=log_resumed, log_every=1)
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, loader, loss_fn, TrainConfig(**cfg), evaluate=killed)
+    model, loader, loss_fn = _toy_problem()
+    fit(model, loader, loss_fn, TrainConfig(**cfg), evaluate=_val_metric)
+
+    def lines(path):
+        with open(path) as f:
+            return [json.loads(line) for line in f]
+
+    full, resumed = lines(log_full), lines(log_resumed)
+    assert [r.get("step", r.get("train_loss")) for r in full] == [r.get("step", r.get("train_loss")) for r in resumed]
+    assert len([r for r in resumed if "train_loss" in r]) == 4  # epoch 2's partial step lines were dropped
+    assert load_checkpoint(str(tmp_path / "best2.pt"))["epoch"] == 1  # the best survives the kill too
+    for a, b in zip(load_checkpoint(best_path)["model"].values(), load_checkpoint(str(tmp_path / "best2.pt"))["model"].values()):
+        assert torch.equal(a, b)
+
+
+def test_monitor_must_name_a_metric_and_bf16_autocast_trains_on_cpu():
+    model, loader, loss_fn = _toy_problem()
+    with pytest.raises(KeyError, match="nope"):
+        fit(model, loader, loss_fn, TrainConfig(epochs=1, progress=False, verbose=False, monitor="nope"),
+            evaluate=_val_metric)
+    with pytest.raises(ValueError, match="monitor"):
+        TrainConfig(best_checkpoint="x.pt")
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig(precision="fp8")
+    model, loader, loss_fn = _toy_problem()
+    hist = fit(model, loader, loss_fn, TrainConfig(epochs=2, lr=1e-2, precision="bf16", progress=False, verbose=False))
+    assert all(math.isfinite(r["train_loss"]) for r in hist)

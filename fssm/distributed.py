@@ -1,0 +1,134 @@
+r"""Data-parallel training under `torchrun`: process group, sharded loaders, reductions (used by fssm.train).
+
+    torchrun --nproc_per_node=K -m fssm.experiments.lra --task listops --scale colab
+
+`torchrun` sets RANK, WORLD_SIZE and LOCAL_RANK; `init_distributed()` reads them and joins the group
+(NCCL on CUDA, gloo on CPU). Without them every function here is a no-op for a single process, so the
+same code path trains on one CPU, one GPU or K GPUs.
+
+Why the loss curves match: `shard_loader` uses a `DistributedSampler` for every run, also a single
+process. Its permutation depends only on (seed, epoch); rank r takes positions r, r+K, r+2K, ... of it.
+With a per-rank batch of G/K, the K rank batches of step s together hold exactly the G samples of the
+single process's batch s, and DDP averages the gradients of the K equal-sized mean losses: the update
+is the one of the single process on the global batch (up to floating-point summation order). BatchNorm
+is the exception: its statistics are per rank unless converted to SyncBatchNorm (CUDA only).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from .utils import check_int, get_device
+
+__all__ = ["DistInfo", "init_distributed", "shutdown_distributed", "is_distributed", "is_main_process",
+           "shard_loader", "all_reduce_sum", "wrap_model", "unwrap_model", "barrier"]
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """rank in [0, world_size); local_rank picks the GPU of this process; device is where it trains."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def is_main_process() -> bool:
+    """True on rank 0 (and in a single process): the one that prints, logs and writes files."""
+    return not is_distributed() or dist.get_rank() == 0
+
+
+def init_distributed(device: Optional[str] = None) -> DistInfo:
+    """Join the process group when launched by torchrun (WORLD_SIZE > 1); otherwise a single process.
+
+    On CUDA each process uses GPU LOCAL_RANK and NCCL; elsewhere gloo. Idempotent.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo(0, 1, 0, get_device(device))
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    dev = get_device(device)
+    if dev.type == "cuda":
+        dev = torch.device("cuda", local_rank)
+        torch.cuda.set_device(dev)
+    if not is_distributed():
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    return DistInfo(rank, world, local_rank, dev)
+
+
+def shutdown_distributed() -> None:
+    if is_distributed():
+        dist.destroy_process_group()
+
+
+def barrier() -> None:
+    if is_distributed():
+        dist.barrier()
+
+
+def shard_loader(dataset: Dataset, global_batch: int, shuffle: bool, seed: int = 0, drop_last: bool = False,
+                 num_workers: int = 0) -> DataLoader:
+    """A DataLoader over this rank's shard with per-rank batch global_batch / world_size.
+
+    Training loaders (shuffle=True) reshuffle each epoch through `sampler.set_epoch`, which `fit` calls.
+    Evaluation loaders (shuffle=False) give each rank a disjoint, contiguous-stride shard without the
+    padding DistributedSampler would add, so that summed metrics count every sample exactly once.
+    """
+    global_batch = check_int("global_batch", global_batch, low=1)
+    world = dist.get_world_size() if is_distributed() else 1
+    rank = dist.get_rank() if is_distributed() else 0
+    if global_batch % world:
+        raise ValueError(f"batch size {global_batch} must be a multiple of the number of processes {world}")
+    if shuffle:
+        sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed,
+                                     drop_last=drop_last)
+        return DataLoader(dataset, batch_size=global_batch // world, sampler=sampler, drop_last=drop_last,
+                          num_workers=num_workers)
+    shard = torch.utils.data.Subset(dataset, range(rank, len(dataset), world))
+    return DataLoader(shard, batch_size=max(1, global_batch // world), shuffle=False, num_workers=num_workers)
+
+
+def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
+    """Sum of `values` over all ranks (float64 on the CPU for gloo; unchanged in a single process)."""
+    if not is_distributed():
+        return values
+    out = values.detach().to(torch.float64)
+    if dist.get_backend() == "nccl":
+        out = out.cuda()
+    dist.all_reduce(out, op=dist.ReduceOp.SUM)
+    return out.cpu()
+
+
+def wrap_model(model: nn.Module, info: DistInfo, sync_batchnorm: bool = True) -> nn.Module:
+    """DistributedDataParallel around `model` when running under torchrun; `model` itself otherwise.
+
+    BatchNorm becomes SyncBatchNorm on CUDA (sync_batchnorm); on CPU it cannot (PyTorch supports it on
+    GPUs only) and each rank normalizes by its own batch statistics: a warning says so.
+    """
+    if not is_distributed():
+        return model
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if has_bn and sync_batchnorm and info.device.type == "cuda":
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    elif has_bn and info.rank == 0:
+        warnings.warn("BatchNorm under DDP on the CPU uses per-rank statistics (SyncBatchNorm needs a GPU): "
+                      "the run is not identical to a single process on the global batch", stacklevel=2)
+    ids = [info.local_rank] if info.device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The module inside a DDP wrapper (whose state dict has no 'module.' prefix)."""
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
