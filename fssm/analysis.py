@@ -26,6 +26,7 @@ __all__ = [
     "tail_variation_bound",
     "poles",
     "usable_alpha_range",
+    "average_power_spectrum",
 ]
 
 
@@ -184,3 +185,42 @@ def usable_alpha_range(A: torch.Tensor, dt: float, L: int) -> Tuple[float, float
     dt = check_real("dt", dt, low=0.0, low_open=True)
     L = check_int("L", L, low=1)
     return 2 * math.pi / (L * dt * y), math.pi / (dt * y)
+
+
+def average_power_spectrum(x: torch.Tensor, vocab_size: Optional[int] = None,
+                           batch: int = 64) -> Tuple[torch.Tensor, torch.Tensor]:
+    r"""Average power spectrum of a set of input sequences, as a model's first layer sees them.
+
+    P(omega_k) = mean over sequences and channels of |sum_l (x_l - mean x) e^{-i omega_k l}|^2 / L,
+    omega_k = 2 pi k / L, k = 0..L/2 (rad/sample; one-sided). The mean of each sequence and channel is
+    removed first, so P(0) = 0 and the DC offset does not swamp the rest.
+
+    x: r(n L) or r(n L d) real sequences, or int64 (n L) tokens with `vocab_size`: tokens count as one-hot
+    channels, which is what a random embedding sees on average. Returns (omega r(L//2+1), P r(L//2+1)),
+    float64, P summed over channels (one-hot: a per-token spectrum, normalised to total power 1).
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() not in (2, 3) or x.shape[0] < 1:
+        raise ValueError(f"x must be a tensor of shape (n, L) or (n, L, d), got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    L = check_int("L (x.shape[1])", x.shape[1], low=2)
+    if vocab_size is not None:
+        vocab_size = check_int("vocab_size", vocab_size, low=1)
+        if x.dtype not in (torch.int64, torch.int32) or x.dim() != 2:
+            raise ValueError("tokens (vocab_size given) must be an int64 tensor of shape (n, L)")
+        if x.min() < 0 or x.max() >= vocab_size:
+            raise ValueError(f"x holds token ids outside [0, {vocab_size})")
+    total = torch.zeros(L // 2 + 1, dtype=torch.float64)
+    for i in range(0, x.shape[0], batch):
+        xb = x[i:i + batch]
+        if vocab_size is not None:
+            xb = torch.nn.functional.one_hot(xb.long(), vocab_size).to(torch.float64)  # r(b L V)
+        else:
+            xb = xb.to(torch.float64)
+            xb = xb[..., None] if xb.dim() == 2 else xb  # r(b L d)
+        xb = xb - xb.mean(1, keepdim=True)
+        total += (torch.fft.rfft(xb, dim=1).abs() ** 2).sum((0, 2)) / L
+    P = total / x.shape[0]
+    if vocab_size is not None:
+        P = P / P.sum()
+    omega = 2 * math.pi * torch.arange(L // 2 + 1, dtype=torch.float64) / L
+    return omega, P

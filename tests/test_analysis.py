@@ -1,6 +1,7 @@
 """Transfer functions, total variation (closed forms and bounds), poles, layer response."""
 import math
 
+import pytest
 import torch
 
 import fssm
@@ -114,3 +115,29 @@ def test_tail_bound_with_conjugate_partners_bounds_the_real_system():
     full = tail_variation_bound(p["C"][0], p["A"][0], B, conjugates=True).item()
     assert V <= full
     assert tail_variation_bound(p["C"][0], p["A"][0], B).item() < full
+
+
+def test_average_power_spectrum_finds_a_tone_and_obeys_parseval():
+    L, k0 = 64, 5
+    t = torch.arange(L, dtype=torch.float64)
+    x = torch.stack([torch.cos(2 * math.pi * k0 * t / L + ph) for ph in (0.0, 1.0, 2.0)])  # r(3 L)
+    omega, P = fssm.analysis.average_power_spectrum(x)
+    assert omega.shape == P.shape == (L // 2 + 1,)
+    assert int(P.argmax()) == k0 and abs(omega[k0].item() - 2 * math.pi * k0 / L) < 1e-12
+    assert P[k0] == pytest.approx(L / 4, rel=1e-9)  # |X_k|^2 / L = (L/2)^2 / L
+    # Parseval on a random signal: two-sided sum of |X_k|^2 / L equals the energy of the centred signal
+    r = torch.randn(4, L, dtype=torch.float64)
+    _, Pr = fssm.analysis.average_power_spectrum(r)
+    two_sided = 2 * Pr.sum() - Pr[0] - Pr[-1]
+    energy = ((r - r.mean(1, keepdim=True)) ** 2).sum(1).mean()
+    assert two_sided.item() == pytest.approx(energy.item(), rel=1e-9)
+
+
+def test_average_power_spectrum_of_tokens_is_the_one_hot_spectrum():
+    tokens = torch.tensor([[0, 1] * 8])  # alternating: all power at Nyquist
+    omega, P = fssm.analysis.average_power_spectrum(tokens, vocab_size=3)
+    assert P.sum().item() == pytest.approx(1.0) and P[-1].item() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="outside"):
+        fssm.analysis.average_power_spectrum(tokens, vocab_size=1)
+    with pytest.raises(ValueError, match="shape"):
+        fssm.analysis.average_power_spectrum(torch.zeros(5))
