@@ -13,7 +13,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba"]
+__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba",
+           "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
+           "LRA_TASK_FOLDERS"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,88 @@ def download_celeba(root: Optional[str] = None) -> str:
         with zipfile.ZipFile(zip_path) as z:
             z.extractall(folder)
     return folder
+
+
+def extract_tar_once(archive: str, dest: str, top: str) -> str:
+    """Extract the tar archive `archive` into `dest` unless `dest/top` exists; return `dest/top`.
+
+    Atomic: the archive is extracted into a temporary folder inside `dest` and its `top` folder is then
+    renamed into place, so an interrupted extraction never leaves a half folder under the final name, and
+    two processes extracting at once (e.g. DDP ranks) both end with the same complete folder. An archive
+    without `top` raises ValueError naming it.
+    """
+    import tarfile
+
+    final = os.path.join(dest, top)
+    if os.path.isdir(final):
+        return final
+    os.makedirs(dest, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=dest, prefix=".extract-")
+    try:
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):  # refuses absolute paths and links out of the folder
+                tar.extractall(tmp, filter="data")
+            else:  # pragma: no cover - Python without the tarfile filters
+                tar.extractall(tmp)
+        src = os.path.join(tmp, top)
+        if not os.path.isdir(src):
+            raise ValueError(f"{archive}: the archive has no folder {top!r} at its top level")
+        try:
+            os.replace(src, final)
+        except OSError:
+            if not os.path.isdir(final):  # not another process winning the race: a real error
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+LRA_RELEASE_URL = "https://storage.googleapis.com/long-range-arena/lra_release.gz"
+LRA_TASK_FOLDERS = ("listops-1000", "tsv_data", "pathfinder32", "pathfinder64", "pathfinder128", "pathfinder256")
+
+
+def _lra_candidates(base: str):
+    # `tar -xzf lra_release.gz -C DATA` gives DATA/lra_release/; public loaders of the release read
+    # listops-1000/ there and the other task folders one level deeper, in DATA/lra_release/lra_release/;
+    # extracting inside DATA/lra_release adds one more level.
+    return (os.path.join(base, "lra_release"), base, os.path.join(base, "lra_release", "lra_release"))
+
+
+def _lra_missing(base: str, what: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"no extracted LRA release with {what} under {base}. The release has no published checksum, so fssm "
+        f"does not download it (unverifiable downloads are refused by design): fetch {LRA_RELEASE_URL} "
+        f"(about 7.7 GB) yourself and extract it into the data root, `tar -xzf lra_release.gz -C DATA`, so that "
+        f"{base} holds it (DATA = the `root` argument, else $FSSM_DATA, else ~/.cache/fssm). ListOps and "
+        f"Pathfinder also have offline generators in fssm.data.lra.")
+
+
+def lra_release_root(root: Optional[str] = None) -> str:
+    """The folder of an already extracted LRA release that holds its task folders (tsv_data/, pathfinder32/, ...).
+
+    The release archive (`LRA_RELEASE_URL`, a tar.gz of about 7.7 GB) has no published checksum, so it is
+    not in REGISTRY and is never downloaded here. Extract it yourself into the data root DATA (`root`, else
+    $FSSM_DATA, else ~/.cache/fssm): `tar -xzf lra_release.gz -C DATA`, which makes DATA/lra_release. The
+    folders DATA/lra_release/lra_release, DATA/lra_release and DATA/lra_release/lra_release/lra_release are
+    looked at in that order; the first holding one of `LRA_TASK_FOLDERS` is returned. Raises
+    FileNotFoundError saying where to download the release and where to put it when none does.
+    """
+    base = os.path.join(data_root(root), "lra_release")
+    for cand in _lra_candidates(base):
+        if any(os.path.isdir(os.path.join(cand, t)) for t in LRA_TASK_FOLDERS):
+            return cand
+    raise _lra_missing(base, "any of " + ", ".join(LRA_TASK_FOLDERS))
+
+
+def lra_release_folder(name: str, root: Optional[str] = None) -> str:
+    """Path of the task folder `name` (one of `LRA_TASK_FOLDERS`) in an extracted LRA release.
+
+    Looks in the same places as `lra_release_root`, for each folder on its own (public loaders find
+    listops-1000/ one level above the other task folders); raises the same explanatory FileNotFoundError
+    when it is not there.
+    """
+    base = os.path.join(data_root(root), "lra_release")
+    for cand in _lra_candidates(base):
+        if os.path.isdir(os.path.join(cand, name)):
+            return os.path.join(cand, name)
+    raise _lra_missing(base, f"a folder {name!r}")
