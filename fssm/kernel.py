@@ -68,34 +68,107 @@ def vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int) -> torch.Tens
     return 2.0 * torch.einsum("hn,hnl->hl", dC, powers).real
 
 
-def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block: Optional[int] = None) -> torch.Tensor:
-    r"""Fast path: the same K_l = 2 Re sum_j dC_j dA_j^l as one batched complex matrix product.
+def _exact_powers(log_dA: torch.Tensor, exponents: torch.Tensor, dtype: torch.dtype, sign: float) -> torch.Tensor:
+    """exp(e * log dA) (sign=-1: its conjugate) for a few e: c(H E N), rounded once from float64."""
+    z = log_dA.to(torch.complex128)
+    e = exponents[None, :, None]  # r(1 E 1), float64
+    mag = torch.exp(z.real[:, None, :] * e)  # r(H E N)
+    turns = (z.imag * (sign / (2 * math.pi)))[:, None, :] * e
+    phase = (turns - torch.round(turns)) * (2 * math.pi)  # in [-pi, pi]: l arg(dA) mod 2 pi, exactly
+    return torch.polar(mag, phase).to(dtype)  # dtype: a complex type
+
+
+def _powers(log_dA: torch.Tensor, n: int, step: int, dtype: torch.dtype, conj: bool = False) -> torch.Tensor:
+    r"""dA^(i step) for i = 0..n-1: c(H n N) in the complex `dtype` (conj=True: their conjugates).
+
+    Two levels, i = i1 n0 + i0 with n0 ~ sqrt(n): the 2 sqrt(n) powers dA^(i0 step) and dA^(i1 n0 step)
+    are computed exactly in float64 polar form (magnitude exp(e log|dA|), phase e arg(dA) reduced mod
+    2 pi in float64, so the phase keeps its digits at large e) and rounded once; their outer product is
+    then one complex multiplication per entry, in `dtype` (relative error a few units of its epsilon).
+    """
+    n0 = max(1, math.isqrt(n - 1) + 1)
+    n1 = -(-n // n0)
+    sign = -1.0 if conj else 1.0
+    i = torch.arange(max(n0, n1), device=log_dA.device, dtype=torch.float64) * step
+    low = _exact_powers(log_dA, i[:n0], dtype, sign)  # c(H n0 N)
+    high = _exact_powers(log_dA, i[:n1] * n0, dtype, sign)  # c(H n1 N)
+    return (high[:, :, None, :] * low[:, None, :, :]).reshape(high.shape[0], n1 * n0, -1)[:, :n]
+
+
+class _BlockedVandermonde(torch.autograd.Function):
+    r"""K_l = 2 Re sum_n dC_n exp(l z_n), z = log dA, with l = b T + r as the matrix product P @ Q.
+
+    Forward: E c(H nb N) = exp(bT z), Q c(H T N) = exp(r z), P = 2 dC E; K[b T + r] = Re(P Q^T)[b, r], one
+    real GEMM over the 2N real and imaginary parts. Backward (G = dLoss/dK, zero-padded to (H, nb, T)),
+    with PyTorch's convention grad_w = dLoss/dRe(w) + i dLoss/dIm(w) for a complex w:
+        grad dC_n = 2 conj(sum_l G_l exp(l z_n))        = 2 sum_b conj(E_bn M_bn),
+        grad z_n  = 2 conj(dC_n sum_l G_l l exp(l z_n)) = 2 conj(dC_n) sum_b conj(E_bn) (bT conj(M_bn) + conj(M'_bn)),
+    where M = G Q (sum over r of G_br Q_rn) and M' = (G r) Q: again one real GEMM, on the stored E and Q.
+    """
+
+    @staticmethod
+    def forward(ctx, log_dA, dC, L: int, T: int, dtype: torch.dtype):
+        H, N = log_dA.shape
+        nb = -(-L // T)
+        cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64  # half types: float32 inside
+        with torch.autocast(device_type=log_dA.device.type, enabled=False):
+            Qc = _powers(log_dA, T, 1, cdtype, conj=True)  # c(H T N) = conj(dA^r)
+            E = _powers(log_dA, nb, T, cdtype)  # c(H nb N) = dA^{bT}
+            dC2 = (2.0 * dC).to(E.dtype)
+            P = dC2[:, None, :] * E  # c(H nb N)
+            # Re(P Q^T) = [Re P, Im P] . [Re Q, -Im Q] = view_as_real(P) . view_as_real(conj Q) over 2N
+            K = torch.bmm(torch.view_as_real(P).reshape(H, nb, 2 * N),
+                          torch.view_as_real(Qc).reshape(H, T, 2 * N).transpose(1, 2))  # r(H nb T)
+        ctx.save_for_backward(Qc, E, dC2)
+        ctx.L, ctx.T, ctx.dtypes = L, T, (log_dA.dtype, dC.dtype)
+        return K.reshape(H, nb * T)[:, :L].to(dtype, copy=True)  # copy: a fresh, contiguous tensor
+
+    @staticmethod
+    def backward(ctx, G):
+        Qc, E, dC2 = ctx.saved_tensors
+        L, T = ctx.L, ctx.T
+        H, nb, N = E.shape
+        with torch.autocast(device_type=G.device.type, enabled=False):
+            G = torch.nn.functional.pad(G.to(Qc.real.dtype), (0, nb * T - L)).reshape(H, nb, T)
+            r = torch.arange(T, device=G.device, dtype=G.dtype)
+            G2 = torch.cat([G, G * r], dim=1)  # r(H 2nb T)
+            Mc = torch.view_as_complex(
+                torch.bmm(G2, torch.view_as_real(Qc).reshape(H, T, 2 * N)).reshape(H, 2 * nb, N, 2)
+            )  # c(H 2nb N): [conj M; conj M']
+            Ec = E.conj()
+            X = Ec * Mc[:, :nb]  # c(H nb N)
+            bT = torch.arange(nb, device=G.device, dtype=G.dtype) * T
+            grad_dC = grad_z = None
+            if ctx.needs_input_grad[1]:
+                grad_dC = 2.0 * X.sum(1)
+            if ctx.needs_input_grad[0]:
+                S = torch.einsum("hbn,b->hn", X, bT.to(X.dtype)) + (Ec * Mc[:, nb:]).sum(1)
+                grad_z = dC2.conj() * S
+        dtypes = ctx.dtypes
+        return (None if grad_z is None else grad_z.to(dtypes[0]),
+                None if grad_dC is None else grad_dC.to(dtypes[1]), None, None, None)
+
+
+def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block: Optional[int] = None,
+                               dtype: Optional[torch.dtype] = None, log_dA: Optional[torch.Tensor] = None) -> torch.Tensor:
+    r"""Fast path: the same K_l = 2 Re sum_j dC_j dA_j^l as one batched matrix product.
 
     Write l = b*T + r with T ~ sqrt(L) (0 <= r < T, 0 <= b < ceil(L/T)). Then
         sum_j dC_j dA_j^l = sum_j (dC_j dA_j^{bT}) (dA_j^r) = (P @ Q)[b, r],
     P c(H nb N) = dC dA^{bT}, Q c(H N T) = dA^r. Memory O(H N sqrt(L)) instead of O(H N L), the
-    contraction over N runs in a GEMM, and autograd stores only P and Q. Each power is built in polar
+    contraction over N runs in a GEMM, and a custom autograd function (`_BlockedVandermonde`) gives the
+    gradients as two more GEMM-shaped products, storing only P's powers and Q. Each power is built in polar
     form from l*log|dA| and l*arg(dA) mod 2 pi computed in float64 (they are few), so the float32 result
     is *more* accurate than the float32 reference, whose phases l * arg(dA) lose digits as l grows.
-    dA, dC: c(H N). Returns r(H L) in the real dtype of dA.
+    dA, dC: c(H N). dtype: the real dtype to compute and return in (default: that of dA). log_dA: log(dA)
+    if already known (zoh: dt * A), saving the complex logarithm. Returns r(H L).
     """
     L = check_int("L", L, low=1)
     T = block or max(1, math.isqrt(L - 1) + 1)  # smallest T with T*T >= L
-    nb = -(-L // T)
-    real = dA.real.dtype
-    log_dA = torch.log(dA.to(torch.complex128))  # c(H N): log|dA| + i arg(dA), in float64
-
-    def powers(exponents: torch.Tensor) -> torch.Tensor:  # r(E) float64 -> c(H N E) = dA^e
-        mag = torch.exp(log_dA.real[..., None] * exponents).to(real)
-        phase = torch.remainder(log_dA.imag[..., None] * exponents, 2 * math.pi).to(real)
-        return torch.polar(mag, phase)
-
-    r = torch.arange(T, device=dA.device, dtype=torch.float64)
-    b = torch.arange(nb, device=dA.device, dtype=torch.float64) * T
-    Q = powers(r)  # c(H N T)
-    P = dC.to(Q.dtype)[:, None, :] * powers(b).transpose(1, 2)  # c(H nb N)
-    K = torch.bmm(P, Q).reshape(dA.shape[0], nb * T)  # c(H nb*T)
-    return 2.0 * K[:, :L].real
+    dtype = dtype or dA.real.dtype
+    if log_dA is None:
+        log_dA = torch.log(dA)
+    return _BlockedVandermonde.apply(log_dA, dC, L, T, dtype)
 
 
 class S4DKernel(nn.Module):
@@ -225,7 +298,8 @@ class S4DKernel(nn.Module):
         if self.mode == "fast":  # discretize in float64 too: O(H N) work, exact phases
             p = {k: v.to(torch.complex128 if v.is_complex() else torch.float64) for k, v in self.ssm().items()}
             dA, dC = discretize(p["A"], p["C"], p["dt"], self.disc)
-            return blocked_vandermonde_kernel(dA, dC, L).to(self.log_dt.dtype)
+            log_dA = p["dt"][:, None] * p["A"] if self.disc == "zoh" else None  # zoh: log dA = dt A exactly
+            return blocked_vandermonde_kernel(dA, dC, L, dtype=self.log_dt.dtype, log_dA=log_dA)
         dA, dC = self.discretize()
         return vandermonde_kernel(dA, dC, L)
 
