@@ -56,7 +56,7 @@ def test_imdb_bytes_labels_order_and_padding(tmp_path):
     _write_imdb(str(tmp_path))
     ds = IMDB(str(tmp_path), "train", seq_len=32)
     assert (len(ds), ds.seq_len, ds.n_classes, ds.vocab_size) == (3, 32, 2, 257)
-    # neg files first, then pos files sorted by name (string order: "10_8" before "2_9"); unsup ignored
+    # each class sorted by name (string order: "10_8" before "2_9"), interleaved neg, pos, ...; unsup ignored
     assert [os.path.basename(f) for f in ds.files] == ["5_1.txt", "10_8.txt", "2_9.txt"]
     assert ds.labels.tolist() == [0, 1, 1]
     x, y = ds[2]
@@ -67,7 +67,14 @@ def test_imdb_bytes_labels_order_and_padding(tmp_path):
     short = IMDB(str(tmp_path), "train", seq_len=5)[0][0]  # truncated to the first 5 bytes
     assert short.tolist() == _tokens(b"Dull.")
     test = IMDB(str(tmp_path), "test", seq_len=8)
-    assert test.labels.tolist() == [0, 0, 1] and test[0][0][:2].tolist() == _tokens(b"No")
+    assert [os.path.basename(f) for f in test.files] == ["1_2.txt", "0_10.txt", "3_3.txt"]
+    assert test.labels.tolist() == [0, 1, 0] and test[0][0][:2].tolist() == _tokens(b"No")
+    val = IMDB(str(tmp_path), "val", seq_len=8)  # LRA validates on the test set
+    assert val.files == test.files and torch.equal(val[1][0], test[1][0])
+    tr, va = (IMDB(str(tmp_path), s, val_size=1, seed=3) for s in ("train", "val"))
+    assert len(tr) == 2 and len(va) == 1 and sorted(tr.files + va.files) == sorted(ds.files)
+    with pytest.raises(ValueError, match="val_size"):
+        IMDB(str(tmp_path), "val", val_size=3)
 
 
 def test_imdb_undecodable_file_names_file_and_line(tmp_path):
@@ -75,8 +82,9 @@ def test_imdb_undecodable_file_names_file_and_line(tmp_path):
     bad = tmp_path / "aclImdb" / "train" / "neg" / "7_2.txt"
     bad.write_bytes(b"ok \xff\xfe broken")
     ds = IMDB(str(tmp_path), "train")
+    assert os.path.basename(ds.files[2]) == "7_2.txt"  # neg 5_1, pos 10_8, neg 7_2, pos 2_9
     with pytest.raises(MalformedRecordError, match=r"7_2\.txt, line 1: not valid UTF-8"):
-        ds[1]
+        ds[2]
     with pytest.raises(FileNotFoundError, match="aclImdb"):
         IMDB(str(tmp_path / "nothing"))
 
@@ -94,7 +102,7 @@ def test_download_imdb_verifies_and_extracts_once(tmp_path, monkeypatch):
     monkeypatch.setitem(registry.REGISTRY, "imdb", good)
     folder = download_imdb(str(tmp_path / "data"))
     assert folder == str(tmp_path / "data" / "imdb")
-    assert IMDB(folder, "test", seq_len=4)[2][0].tolist() == _tokens(b"Yes") + [0]
+    assert IMDB(folder, "test", seq_len=4)[1][0].tolist() == _tokens(b"Yes") + [0]
     assert [n for n in os.listdir(folder) if n.startswith(".")] == []  # no temporary folder left
     os.remove(archive)
     assert download_imdb(str(tmp_path / "data")) == folder  # extracted once; not fetched again
