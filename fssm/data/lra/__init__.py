@@ -2,5 +2,11 @@
 and generators of ListOps and Pathfinder so that those tasks run offline. See `common` for the item
 convention every dataset follows."""
 from .common import BYTE_VOCAB, PAD, MalformedRecordError, encode_bytes, pad_tokens
+from .image import CIFAR10Gray, download_cifar10, lra_grayscale
+from .pathfinder import Pathfinder, read_pathfinder_metadata, write_pathfinder_layout
+from .retrieval import AAN
+from .text import IMDB, download_imdb
 
-__all__ = ["BYTE_VOCAB", "PAD", "MalformedRecordError", "encode_bytes", "pad_tokens"]
+__all__ = ["BYTE_VOCAB", "PAD", "MalformedRecordError", "encode_bytes", "pad_tokens",
+           "IMDB", "download_imdb", "AAN", "CIFAR10Gray", "download_cifar10", "lra_grayscale", "Pathfinder",
+           "read_pathfinder_metadata", "write_pathfinder_layout"]
