@@ -1,0 +1,457 @@
+r"""Long-Range Arena with S4D and a tuned frequency bias (paper section 6.3; book chapter "Long-Range Arena").
+
+    python -m fssm.experiments.lra --task listops --scale book
+    python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2
+    torchrun --nproc_per_node=4 -m fssm.experiments.lra --task pathfinder --scale paper --data $FSSM_DATA
+Writes results/lra-TASK-SCALE.json (one entry per alpha, beta, seed: history, best validation epoch, its
+test accuracy, the majority-class baseline) with provenance. Every run keeps, under its work folder, the
+last checkpoint (resumed after a kill), the best-validation checkpoint and a JSON-lines metrics log.
+
+Data: ListOps, Pathfinder and Path-X are generated offline when no release is given (`--data` unset) and
+cached in the official formats under FSSM_DATA/generated; Text (IMDB), Retrieval (AAN) and Image (CIFAR-10)
+are read from their official formats under `--data` (`--download` fetches IMDB and CIFAR-10).
+Scales: smoke (seconds, pytest), book (a 2-core CPU, minutes; generated short ListOps and easy
+Pathfinder), colab (one GPU, ~20 min per task), paper (the paper's table, PAPER.md section 6.3).
+`beta` is a fixed number or 'learn' (trainable per channel from 0 with lr 0.01, no weight decay: the
+paper's LRA setting).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data.registry import data_root
+from ..distributed import (all_reduce_sum, barrier, init_distributed, is_main_process, shard_loader,
+                           shutdown_distributed, unwrap_model, wrap_model)
+from ..model import SequenceModel, TwoTowerClassifier
+from ..train import TrainConfig, fit, load_checkpoint
+from ..utils import SCALES, check_choice, check_int, check_real, seed_everything
+from .common import add_run_arguments, git_commit, save_sweep
+
+__all__ = ["TASKS", "LRAConfig", "PAPER_TABLE", "load_splits", "build_model", "run", "run_sweep", "describe",
+           "parse_beta", "main"]
+
+TASKS = ("listops", "text", "retrieval", "image", "pathfinder", "pathx")
+GENERATED = ("listops", "pathfinder", "pathx")  # tasks with an offline generator
+# Test accuracy (%) of the paper's table (PAPER.md section 6.3), for the chapter's comparison table.
+PAPER_TABLE: Dict[str, Dict[str, float]] = {
+    "S4D with tuned frequency bias (the paper)": dict(listops=62.75, text=89.76, retrieval=92.45, image=90.89,
+                                                      pathfinder=95.89, pathx=97.84),
+    "S4D": dict(listops=60.47, text=86.18, retrieval=89.46, image=88.19, pathfinder=93.06, pathx=91.95),
+}
+
+
+@dataclass
+class LRAConfig:
+    """Model, optimizer and data sizes of one LRA task at one scale (`for_task`).
+
+    d_state counts complex modes N (the real state size is 2N): the paper's "d_state 64" is N = 32.
+    n_train/n_val/n_test: examples generated (generated tasks) or the first ones of each official split
+    (None = all). listops_length: (min, max) tokens of generated ListOps (LRA: 500 < length < 2000).
+    contour_length: paddles per contour of generated Pathfinder (LRA: 6 easy, 9, 14 hard).
+    """
+
+    task: str = "listops"
+    d_model: int = 128
+    n_layers: int = 6
+    d_state: int = 32
+    alpha: float = 3.0
+    beta: Union[float, str] = "learn"
+    norm: str = "batch"
+    prenorm: bool = True
+    dropout: float = 0.0
+    lr: float = 0.008
+    weight_decay: float = 0.03
+    ssm_lr: float = 0.004
+    beta_lr: float = 0.01
+    batch_size: int = 32
+    epochs: int = 160
+    warmup_steps: int = 5000
+    dt_min: float = 1e-3
+    dt_max: float = 1e-1
+    grad_clip: Optional[float] = None
+    seq_len: Optional[int] = None  # None: the task's length (ListOps: longest generated/allowed)
+    n_train: Optional[int] = None
+    n_val: Optional[int] = None
+    n_test: Optional[int] = None
+    listops_length: Tuple[int, int] = (500, 2000)
+    contour_length: int = 14
+    data_seed: int = 1234
+
+    def __post_init__(self):
+        check_choice("task", self.task, TASKS)
+        for name in ("d_model", "n_layers", "d_state", "batch_size", "epochs", "contour_length"):
+            check_int(name, getattr(self, name), low=1)
+        check_int("warmup_steps", self.warmup_steps, low=0)
+        for name in ("alpha", "lr", "ssm_lr", "beta_lr", "dt_min", "dt_max"):
+            check_real(name, getattr(self, name), low=0.0, low_open=True)
+        check_real("weight_decay", self.weight_decay, low=0.0)
+        check_real("dropout", self.dropout, low=0.0, high=0.99)
+        check_choice("norm", self.norm, ("batch", "layer"))
+        self.beta = parse_beta(self.beta)
+        for name in ("seq_len", "n_train", "n_val", "n_test"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name), low=1)
+        lo, hi = (int(v) for v in self.listops_length)
+        if not 0 <= lo < hi:
+            raise ValueError(f"listops_length must be (min, max) with 0 <= min < max, got {self.listops_length}")
+        self.listops_length = (lo, hi)
+        if self.grad_clip is not None:
+            check_real("grad_clip", self.grad_clip, low=0.0, low_open=True)
+
+    @classmethod
+    def for_task(cls, task: str, scale: str, **overrides) -> "LRAConfig":
+        check_choice("task", task, TASKS)
+        check_choice("scale", scale, SCALES)
+        sizes = {**_PAPER[task], **_SCALED[scale].get(task, {})} if scale != "paper" else dict(_PAPER[task])
+        return cls(task=task, **{**sizes, **overrides})
+
+
+# The paper's public configurations (PAPER.md 6.3): 6 layers, d_state 64 real = 32 complex, bidirectional,
+# GLU, AdamW, cosine with warm-up, beta trainable from 0 (lr 0.01). Epochs and warm-up steps as listed.
+_PAPER: Dict[str, dict] = {
+    "listops": dict(alpha=3.0, d_model=128, norm="batch", prenorm=True, dropout=0.0, lr=0.008, weight_decay=0.03,
+                    batch_size=32, epochs=160, warmup_steps=5000, ssm_lr=0.004, seq_len=2048),
+    "text": dict(alpha=5.0, d_model=256, norm="batch", prenorm=True, dropout=0.0, lr=0.01, weight_decay=0.05,
+                 batch_size=32, epochs=200, warmup_steps=2000, ssm_lr=0.001, seq_len=4096),
+    "retrieval": dict(alpha=3.0, d_model=128, norm="batch", prenorm=True, dropout=0.0, lr=0.004,
+                      weight_decay=0.03, batch_size=64, epochs=40, warmup_steps=5000, ssm_lr=0.001, seq_len=4000),
+    "image": dict(alpha=3.0, d_model=512, norm="layer", prenorm=False, dropout=0.1, lr=0.01, weight_decay=0.01,
+                  batch_size=50, epochs=1200, warmup_steps=18000, ssm_lr=0.001, seq_len=1024),
+    "pathfinder": dict(alpha=3.0, d_model=256, norm="batch", prenorm=True, dropout=0.0, lr=0.004,
+                       weight_decay=0.03, batch_size=50, epochs=300, warmup_steps=150000, ssm_lr=0.001,
+                       seq_len=1024, contour_length=14),
+    "pathx": dict(alpha=5.0, d_model=128, norm="batch", prenorm=True, dropout=0.0, lr=0.001, weight_decay=0.03,
+                  batch_size=20, epochs=150, warmup_steps=200000, ssm_lr=0.001, seq_len=16384, dt_min=1e-4,
+                  contour_length=14),
+}
+# Smaller scales override sizes only; the task's alpha, norm and learning rates stay the paper's unless set.
+_TINY = dict(d_model=8, n_layers=1, d_state=4, epochs=2, batch_size=8, warmup_steps=0, n_train=48, n_val=16,
+             n_test=16)
+_SCALED: Dict[str, Dict[str, dict]] = {
+    "smoke": {
+        "listops": dict(_TINY, listops_length=(10, 60), seq_len=64),
+        "text": dict(_TINY, seq_len=512), "retrieval": dict(_TINY, seq_len=512), "image": dict(_TINY),
+        "pathfinder": dict(_TINY, contour_length=6),
+        "pathx": dict(_TINY, d_model=4, batch_size=4, n_train=8, n_val=4, n_test=4, contour_length=6),
+    },
+    # A 2-core CPU: a ListOps run in well under a minute; short generated expressions.
+    "book": {
+        "listops": dict(d_model=32, n_layers=2, d_state=16, epochs=6, batch_size=32, lr=0.01, warmup_steps=20,
+                        n_train=2000, n_val=500, n_test=500, listops_length=(20, 120), seq_len=128,
+                        grad_clip=1.0),
+        "pathfinder": dict(d_model=32, n_layers=2, d_state=16, epochs=6, batch_size=32, lr=0.01, warmup_steps=20,
+                           n_train=2000, n_val=500, n_test=500, contour_length=6, grad_clip=1.0),
+        **{t: dict(d_model=32, n_layers=2, d_state=16, epochs=3, batch_size=16, lr=0.01, warmup_steps=20,
+                   n_train=2000, n_val=500, n_test=500, grad_clip=1.0) for t in ("text", "retrieval", "image")},
+        "pathx": dict(d_model=16, n_layers=2, d_state=16, epochs=3, batch_size=8, lr=0.004, warmup_steps=20,
+                      n_train=400, n_val=100, n_test=100, contour_length=6, grad_clip=1.0),
+    },
+    # One GPU, about 20 minutes a task (not yet run on a GPU: see the chapter).
+    "colab": {
+        "listops": dict(d_model=128, n_layers=4, epochs=10, n_train=20000, n_val=2000, n_test=2000, warmup_steps=500),
+        "pathfinder": dict(d_model=128, n_layers=4, epochs=20, n_train=20000, n_val=2000, n_test=2000,
+                           warmup_steps=1000, contour_length=9),
+        "text": dict(d_model=128, n_layers=4, epochs=4, warmup_steps=500),
+        "retrieval": dict(d_model=64, n_layers=4, epochs=2, n_train=20000, warmup_steps=500),
+        "image": dict(d_model=128, n_layers=4, epochs=20, warmup_steps=1000),
+        "pathx": dict(d_model=64, n_layers=4, epochs=10, n_train=5000, n_val=500, n_test=500, warmup_steps=500,
+                      contour_length=9),
+    },
+}
+
+
+def parse_beta(beta: Union[float, str]) -> Union[float, str]:
+    """'learn' (trainable from 0) or a fixed real number; anything else is a ValueError."""
+    if isinstance(beta, str) and beta.strip().lower() in ("learn", "learned", "trainable"):
+        return "learn"
+    try:
+        return check_real("beta", float(beta))
+    except (TypeError, ValueError):
+        raise ValueError(f"beta must be a number or 'learn', got {beta!r}") from None
+
+
+# ----------------------------------------------------------------------------- data
+def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, torch.utils.data.Dataset], str]:
+    """{'train', 'val', 'test'} datasets of `cfg.task`, and a one-line description of the data source.
+
+    `data`: a folder holding the official release layouts (see each reader). Generated tasks without
+    `data` are generated once (rank 0, seeded by cfg.data_seed) into FSSM_DATA/generated/... in the
+    official formats and read back with the same readers as the release.
+    """
+    from ..data.lra import image, listops, pathfinder, pathfinder_gen, retrieval, text
+
+    task = cfg.task
+    if task == "listops":
+        lo, hi = cfg.listops_length
+        if data is None:
+            folder = os.path.join(data_root(), "generated", f"listops-{lo}-{hi}-{cfg.n_train}-{cfg.n_val}-"
+                                  f"{cfg.n_test}-seed{cfg.data_seed}")
+            if is_main_process() and not os.path.exists(os.path.join(folder, "basic_test.tsv")):
+                listops.make_listops_splits(folder, cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.data_seed,
+                                        min_length=lo, max_length=hi)
+            barrier()
+            source = (f"generated ListOps (fssm generator, {lo} < length < {hi}, seed {cfg.data_seed}, "
+                      f"{cfg.n_train}/{cfg.n_val}/{cfg.n_test})")
+        else:
+            folder, source = _listops_folder(data), f"LRA release ListOps ({data})"
+        seq_len = cfg.seq_len or hi
+        splits = {s: listops.ListOps(os.path.join(folder, f"basic_{s}.tsv"), seq_len=seq_len) for s in ("train", "val", "test")}
+    elif task in ("pathfinder", "pathx"):
+        resolution = 32 if task == "pathfinder" else 128
+        difficulty = {6: "easy", 9: "intermediate", 14: "hard"}.get(cfg.contour_length)
+        if data is None:
+            if difficulty is None:
+                raise ValueError(f"contour_length must be 6, 9 or 14 (the release's difficulties), got {cfg.contour_length}")
+            n = cfg.n_train + cfg.n_val + cfg.n_test
+            folder = os.path.join(data_root(), "generated", f"pathfinder-{resolution}-{cfg.contour_length}-{n}-seed{cfg.data_seed}")
+            if is_main_process() and not os.path.exists(os.path.join(folder, ".complete")):
+                pathfinder_gen.make_pathfinder_release(folder, n, seed=cfg.data_seed, resolution=resolution, difficulty=difficulty)
+                open(os.path.join(folder, ".complete"), "w").close()
+            barrier()
+            source = (f"generated Pathfinder (fssm generator, {resolution}x{resolution}, contour length "
+                      f"{cfg.contour_length}, seed {cfg.data_seed}, {n} images)")
+        else:
+            folder, source = data, f"LRA release pathfinder{resolution} {difficulty} ({data})"
+        # generated: the reader's seeded split with exactly n_val and n_test images; release: S4's 80/10/10
+        fracs = (dict(val_frac=cfg.n_val / n, test_frac=cfg.n_test / n) if data is None else {})
+        splits = {s: pathfinder.Pathfinder(folder, resolution=resolution, difficulty=difficulty, split=s, **fracs)
+                  for s in ("train", "val", "test")}
+    elif task == "text":
+        root = _require(data, task)
+        splits = {s: text.IMDB(root, split=s, seq_len=cfg.seq_len or 4096) for s in ("train", "val", "test")}
+        source = f"IMDB (aclImdb, {root})"
+    elif task == "retrieval":
+        root = _require(data, task)
+        splits = {s: retrieval.AAN(root, split=s, seq_len=cfg.seq_len or 4000) for s in ("train", "val", "test")}
+        source = f"LRA release AAN retrieval ({root})"
+    else:  # image
+        root = _require(data, task)
+        splits = {s: image.CIFAR10Gray(root, split=s) for s in ("train", "val", "test")}
+        source = f"CIFAR-10 python batches, grayscale ({root})"
+    limits = {"train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test}
+    for s, n in limits.items():
+        if n is not None and len(splits[s]) > n:
+            splits[s] = torch.utils.data.Subset(splits[s], range(n))
+    for s, ds in splits.items():
+        if len(ds) == 0:
+            raise ValueError(f"the {s} split of {task} is empty ({source})")
+    return splits, source
+
+
+def _require(data: Optional[str], task: str) -> str:
+    if data is None:
+        raise ValueError(f"task {task!r} has no offline generator: pass --data DIR holding its official files "
+                         f"(see fssm.data.lra; --download fetches IMDB and CIFAR-10)")
+    if not os.path.isdir(data):
+        raise FileNotFoundError(f"--data {data} is not a folder")
+    return data
+
+
+def _listops_folder(data: str) -> str:
+    for sub in ("", "listops-1000", os.path.join("lra_release", "listops-1000")):
+        if os.path.exists(os.path.join(data, sub, "basic_train.tsv")):
+            return os.path.join(data, sub)
+    raise FileNotFoundError(f"no basic_train.tsv under {data} (looked in ., listops-1000/, lra_release/listops-1000/)")
+
+
+def dataset_info(ds) -> Tuple[int, Optional[int], int]:
+    """(seq_len, vocab_size, n_classes) of an LRA dataset or a Subset of one."""
+    base = ds.dataset if isinstance(ds, torch.utils.data.Subset) else ds
+    return base.seq_len, base.vocab_size, base.n_classes
+
+
+def labels_of(ds) -> torch.Tensor:
+    """int64 (n,) labels of a dataset (reads `labels` when the dataset has them, else iterates)."""
+    base, idx = (ds.dataset, list(ds.indices)) if isinstance(ds, torch.utils.data.Subset) else (ds, None)
+    labels = getattr(base, "labels", None)
+    if labels is not None:
+        labels = torch.as_tensor(labels, dtype=torch.int64)
+        return labels if idx is None else labels[idx]
+    return torch.tensor([int(ds[i][1]) for i in range(len(ds))], dtype=torch.int64)
+
+
+# ----------------------------------------------------------------------------- model
+def build_model(cfg: LRAConfig, seq_len: int, vocab_size: Optional[int], n_classes: int) -> nn.Module:
+    """The paper's LRA model: encoder, n_layers bidirectional S4D blocks with GLU, mean pooling, decoder.
+
+    SSM parameters (log dt, A) get `ssm_lr` and no weight decay; beta is trainable from 0 (lr beta_lr) when
+    cfg.beta == 'learn', else fixed. Retrieval wraps the model in a `TwoTowerClassifier`.
+    """
+    learn = cfg.beta == "learn"
+    layer = dict(d_state=cfg.d_state, alpha=cfg.alpha, beta=0.0 if learn else float(cfg.beta), learn_beta=learn,
+                 beta_lr=cfg.beta_lr, bidirectional=True, mixing="glu", dt_min=cfg.dt_min, dt_max=cfg.dt_max,
+                 lr={"log_dt": cfg.ssm_lr, "log_A_real": cfg.ssm_lr, "A_imag": cfg.ssm_lr})
+    d_out = cfg.d_model if cfg.task == "retrieval" else n_classes
+    net = SequenceModel(1, d_out, d_model=cfg.d_model, n_layers=cfg.n_layers, vocab_size=vocab_size,
+                        norm=cfg.norm, prenorm=cfg.prenorm, dropout=cfg.dropout, pool="mean", **layer)
+    if cfg.task == "retrieval":
+        return TwoTowerClassifier(net, cfg.d_model, n_classes)
+    return net
+
+
+def _betas(model: nn.Module) -> List[float]:
+    """Mean beta of every S4D layer (after training: where the learned filter went)."""
+    from ..layer import S4DLayer
+
+    return [float(m.beta.detach().float().mean()) for m in unwrap_model(model).modules() if isinstance(m, S4DLayer)]
+
+
+def _accuracy(model: nn.Module, loader, device) -> float:
+    """Top-1 accuracy over every rank's shard (summed over ranks)."""
+    correct = torch.zeros(2, dtype=torch.float64)
+    for x, y in loader:
+        pred = model(x.to(device)).argmax(-1).cpu()
+        correct += torch.tensor([(pred == y).sum().item(), len(y)], dtype=torch.float64)
+    correct = all_reduce_sum(correct)
+    return float(correct[0] / correct[1])
+
+
+# ----------------------------------------------------------------------------- one run
+def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, workdir: Optional[str] = None,
+        progress: bool = False, verbose: bool = False) -> Dict:
+    """Train one model (resuming from `workdir`/last.pt if present); return its record.
+
+    Returns {task, alpha, beta, seed, history, best_epoch, best_val_accuracy, test_accuracy (of the
+    best-validation checkpoint), majority_test (the train set's most frequent class, scored on test),
+    betas (mean beta per layer at the end), data_source, n_train/n_val/n_test, seconds}.
+    """
+    info = init_distributed(device)
+    dev = info.device
+    t0 = time.perf_counter()
+    splits, source = load_splits(cfg, data)
+    seq_len, vocab, n_classes = dataset_info(splits["train"])
+    seed_everything(seed)
+    model = build_model(cfg, seq_len, vocab, n_classes).to(dev)
+    model = wrap_model(model, info)
+    train_loader = shard_loader(splits["train"], cfg.batch_size, shuffle=True, seed=seed, drop_last=True)
+    val_loader = shard_loader(splits["val"], cfg.batch_size, shuffle=False)
+    test_loader = shard_loader(splits["test"], cfg.batch_size, shuffle=False)
+    if len(train_loader) == 0:
+        raise ValueError(f"batch size {cfg.batch_size} exceeds the {len(splits['train'])} training examples")
+
+    workdir = workdir or os.path.join(data_root(), "runs", run_name(cfg, seed))
+    os.makedirs(workdir, exist_ok=True)
+
+    def loss_fn(m, batch):
+        x, y = batch
+        return F.cross_entropy(m(x.to(dev)).float(), y.to(dev))
+
+    def evaluate(m, epoch):
+        return {"val_accuracy": _accuracy(m, val_loader, dev)}
+
+    tc = TrainConfig(epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay, warmup_steps=cfg.warmup_steps,
+                     grad_clip=cfg.grad_clip, checkpoint=os.path.join(workdir, "last.pt"),
+                     best_checkpoint=os.path.join(workdir, "best.pt"), monitor="val_accuracy",
+                     metrics_log=os.path.join(workdir, "metrics.jsonl"),
+                     precision="bf16" if dev.type == "cuda" else "fp32", progress=progress, verbose=verbose)
+    history = fit(model, train_loader, loss_fn, tc, evaluate=evaluate)
+    betas = _betas(model)
+    best = load_checkpoint(tc.best_checkpoint, map_location=dev)
+    unwrap_model(model).load_state_dict(best["model"])
+    model.eval()
+    with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=tc.precision == "bf16"):
+        test_accuracy = _accuracy(model, test_loader, dev)
+    train_labels, test_labels = labels_of(splits["train"]), labels_of(splits["test"])
+    majority = int(torch.bincount(train_labels, minlength=n_classes).argmax())
+    return {
+        "task": cfg.task, "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed,
+        "history": history, "best_epoch": int(best["epoch"]),
+        "best_val_accuracy": float(best["metrics"]["val_accuracy"]), "test_accuracy": test_accuracy,
+        "majority_class": majority, "majority_test": float((test_labels == majority).double().mean()),
+        "betas": betas, "data_source": source, "seq_len": seq_len,
+        "n_train": len(splits["train"]), "n_val": len(splits["val"]), "n_test": len(splits["test"]),
+        "world_size": info.world_size, "seconds": time.perf_counter() - t0, "workdir": workdir,
+    }
+
+
+def run_name(cfg: LRAConfig, seed: int) -> str:
+    beta = "learn" if cfg.beta == "learn" else f"{cfg.beta:g}"
+    return f"lra-{cfg.task}-a{cfg.alpha:g}-b{beta}-s{seed}-{_config_tag(cfg)}"
+
+
+def _config_tag(cfg: LRAConfig) -> str:
+    """A short hash of the config, so that runs of different settings never resume each other."""
+    import hashlib
+    import json
+
+    text = json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def run_sweep(cfg: LRAConfig, alphas: Sequence[float], betas: Sequence[Union[float, str]], seeds: Sequence[int],
+              data: Optional[str] = None, device=None, progress: bool = False, verbose: bool = False,
+              workdir: Optional[str] = None) -> List[Dict]:
+    """`run` for every alpha x beta x seed (each in its own work folder under `workdir`)."""
+    runs = []
+    for a in alphas:
+        for b in betas:
+            c = dataclasses.replace(cfg, alpha=float(a), beta=parse_beta(b))
+            for s in seeds:
+                wd = os.path.join(workdir, run_name(c, s)) if workdir else None
+                runs.append(run(c, seed=s, data=data, device=device, workdir=wd, progress=progress))
+                if verbose and is_main_process():
+                    print(describe(runs[-1]), flush=True)
+    return runs
+
+
+def describe(r: Dict) -> str:
+    """One line: task, alpha, beta, seed, best validation accuracy, its test accuracy, majority baseline."""
+    beta = r["beta"] if isinstance(r["beta"], str) else f"{r['beta']:g}"
+    return (f"{r['task']} alpha={r['alpha']:g} beta={beta} seed={r['seed']}: val {r['best_val_accuracy']:.3f} "
+            f"(epoch {r['best_epoch']}), test {r['test_accuracy']:.3f}, majority {r['majority_test']:.3f} "
+            f"({r['seconds']:.0f} s)")
+
+
+def main(argv=None) -> Optional[str]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--task", required=True, choices=TASKS)
+    p.add_argument("--scale", default="book", choices=SCALES)
+    p.add_argument("--data", default=None, help="folder with the task's official files (default: generate "
+                   "ListOps/Pathfinder/Path-X offline)")
+    p.add_argument("--download", action="store_true", help="download IMDB or CIFAR-10 into FSSM_DATA first")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--alphas", nargs="+", type=float, default=None, help="default: the task's alpha")
+    p.add_argument("--betas", nargs="+", default=["learn"], help="numbers (fixed beta) or 'learn'")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--workdir", default=None, help="folder of the runs' checkpoints and logs "
+                   "(default FSSM_DATA/runs)")
+    add_run_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        betas = [parse_beta(b) for b in args.betas]
+        cfg = LRAConfig.for_task(args.task, args.scale, **({"epochs": args.epochs} if args.epochs else {}))
+    except ValueError as e:
+        p.error(str(e))
+    data = args.data
+    if args.download:
+        from ..data import lra
+
+        if args.task == "text":
+            data = lra.download_imdb(data)
+        elif args.task == "image":
+            data = lra.download_cifar10(data)
+        else:
+            p.error(f"--download supports text and image; {args.task} is generated offline or read from the "
+                    f"LRA release (see fssm.data.lra)")
+    t0, commit = time.perf_counter(), git_commit()
+    runs = run_sweep(cfg, args.alphas or [cfg.alpha], betas, args.seeds, data=data, device=args.device,
+                     progress=not args.no_progress, verbose=True, workdir=args.workdir)
+    path = None
+    if is_main_process():
+        path = save_sweep(f"lra-{args.task}", args, cfg, runs, t0, commit)
+    shutdown_distributed()
+    return path
+
+
+if __name__ == "__main__":
+    main()
