@@ -221,7 +221,8 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
             source = (f"generated Pathfinder (fssm generator, {resolution}x{resolution}, contour length "
                       f"{cfg.contour_length}, seed {cfg.data_seed}, {n} images)")
         else:
-            folder, source = data, f"LRA release pathfinder{resolution} {difficulty} ({data})"
+            folder = _locate(data, "", f"pathfinder{resolution}")
+            source = f"LRA release pathfinder{resolution} {difficulty} ({folder})"
         # generated: the reader's seeded split with exactly n_val and n_test images; release: S4's 80/10/10
         fracs = (dict(val_frac=cfg.n_val / n, test_frac=cfg.n_test / n) if data is None else {})
         splits = {s: pathfinder.Pathfinder(folder, resolution=resolution, difficulty=difficulty, split=s, **fracs)
@@ -231,12 +232,12 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
         splits = {s: text.IMDB(root, split=s, seq_len=cfg.seq_len or 4096) for s in ("train", "val", "test")}
         source = f"IMDB (aclImdb, {root})"
     elif task == "retrieval":
-        root = _require(data, task)
+        root = _locate(_require(data, task), "tsv_data", "new_aan_pairs.train.tsv")
         splits = {s: retrieval.AAN(root, split=s, seq_len=cfg.seq_len or 4000) for s in ("train", "val", "test")}
         source = f"LRA release AAN retrieval ({root})"
     else:  # image
         root = _require(data, task)
-        splits = {s: image.CIFAR10Gray(root, split=s) for s in ("train", "val", "test")}
+        splits = {s: image.CIFAR10Gray(root, split=s, val_size=cfg.n_val or 5000) for s in ("train", "val", "test")}
         source = f"CIFAR-10 python batches, grayscale ({root})"
     limits = {"train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test}
     for s, n in limits.items():
@@ -257,11 +258,24 @@ def _require(data: Optional[str], task: str) -> str:
     return data
 
 
+# Where a task's files sit below --data: the folder itself, or the extracted LRA release's layout.
+_RELEASE_PREFIXES = ("", "lra_release", os.path.join("lra_release", "lra_release"))
+
+
+def _locate(data: str, sub: str, probe: str) -> str:
+    """The folder `data`/[prefix/]`sub` that holds `probe`; FileNotFoundError listing where it looked."""
+    tried = []
+    for prefix in _RELEASE_PREFIXES:
+        for s in ((sub, "") if sub else ("",)):
+            folder = os.path.join(data, prefix, s)
+            if os.path.exists(os.path.join(folder, probe)):
+                return os.path.normpath(folder)
+            tried.append(os.path.normpath(folder))
+    raise FileNotFoundError(f"no {probe} under --data {data} (looked in {', '.join(dict.fromkeys(tried))})")
+
+
 def _listops_folder(data: str) -> str:
-    for sub in ("", "listops-1000", os.path.join("lra_release", "listops-1000")):
-        if os.path.exists(os.path.join(data, sub, "basic_train.tsv")):
-            return os.path.join(data, sub)
-    raise FileNotFoundError(f"no basic_train.tsv under {data} (looked in ., listops-1000/, lra_release/listops-1000/)")
+    return _locate(data, "listops-1000", "basic_train.tsv")
 
 
 def dataset_info(ds) -> Tuple[int, Optional[int], int]:
