@@ -68,31 +68,41 @@ def vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int) -> torch.Tens
     return 2.0 * torch.einsum("hn,hnl->hl", dC, powers).real
 
 
-def _exact_powers(log_dA: torch.Tensor, exponents: torch.Tensor, dtype: torch.dtype, sign: float) -> torch.Tensor:
-    """exp(e * log dA) (sign=-1: its conjugate) for a few e: c(H E N), rounded once from float64."""
-    z = log_dA.to(torch.complex128)
-    e = exponents[None, :, None]  # r(1 E 1), float64
-    mag = torch.exp(z.real[:, None, :] * e)  # r(H E N)
-    turns = (z.imag * (sign / (2 * math.pi)))[:, None, :] * e
-    phase = (turns - torch.round(turns)) * (2 * math.pi)  # in [-pi, pi]: l arg(dA) mod 2 pi, exactly
-    return torch.polar(mag, phase).to(dtype)  # dtype: a complex type
+def _exact_powers(log_dA: torch.Tensor, exponents: torch.Tensor, signs: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    r"""exp(e log|dA| + i s e arg(dA)) for a few exponents e and signs s = +-1 (-1: the conjugate power).
 
-
-def _powers(log_dA: torch.Tensor, n: int, step: int, dtype: torch.dtype, conj: bool = False) -> torch.Tensor:
-    r"""dA^(i step) for i = 0..n-1: c(H n N) in the complex `dtype` (conj=True: their conjugates).
-
-    Two levels, i = i1 n0 + i0 with n0 ~ sqrt(n): the 2 sqrt(n) powers dA^(i0 step) and dA^(i1 n0 step)
-    are computed exactly in float64 polar form (magnitude exp(e log|dA|), phase e arg(dA) reduced mod
-    2 pi in float64, so the phase keeps its digits at large e) and rounded once; their outer product is
-    then one complex multiplication per entry, in `dtype` (relative error a few units of its epsilon).
+    In float64 polar form, the phase e arg(dA) reduced mod 2 pi in float64 so that it keeps its digits at
+    large e, then rounded once to the complex `dtype`: c(H E N).
     """
-    n0 = max(1, math.isqrt(n - 1) + 1)
-    n1 = -(-n // n0)
-    sign = -1.0 if conj else 1.0
-    i = torch.arange(max(n0, n1), device=log_dA.device, dtype=torch.float64) * step
-    low = _exact_powers(log_dA, i[:n0], dtype, sign)  # c(H n0 N)
-    high = _exact_powers(log_dA, i[:n1] * n0, dtype, sign)  # c(H n1 N)
-    return (high[:, :, None, :] * low[:, None, :, :]).reshape(high.shape[0], n1 * n0, -1)[:, :n]
+    z = log_dA.to(torch.complex128)
+    mag = torch.exp(z.real[:, None, :] * exponents[None, :, None])  # r(H E N)
+    turns = (z.imag / (2 * math.pi))[:, None, :] * (signs * exponents)[None, :, None]
+    phase = (turns - torch.round(turns)) * (2 * math.pi)  # in [-pi, pi]
+    return torch.complex(mag * torch.cos(phase), mag * torch.sin(phase)).to(dtype)
+
+
+def _power_grids(log_dA: torch.Tensor, T: int, nb: int, dtype: torch.dtype):
+    r"""Qc c(H T N) = conj(dA^r), r < T, and E c(H nb N) = dA^(bT), b < nb, in the complex `dtype`.
+
+    Two levels for each grid, i = i1 n0 + i0 with n0 ~ sqrt(n): the 2 sqrt(n) powers dA^(i0 step) and
+    dA^(i1 n0 step) are computed exactly (`_exact_powers`, all in one call) and rounded once; their outer
+    product is one complex multiplication per entry in `dtype` (relative error a few units of its epsilon).
+    """
+    def split(n):
+        n0 = max(1, math.isqrt(n - 1) + 1)
+        return n0, -(-n // n0)
+
+    q0, q1 = split(T)
+    e0, e1 = split(nb)
+    f64 = dict(device=log_dA.device, dtype=torch.float64)
+    exps = torch.cat([torch.arange(q0, **f64), torch.arange(q1, **f64) * q0,
+                      torch.arange(e0, **f64) * T, torch.arange(e1, **f64) * (e0 * T)])
+    signs = torch.cat([torch.full((q0 + q1,), -1.0, **f64), torch.ones(e0 + e1, **f64)])
+    low_q, high_q, low_e, high_e = _exact_powers(log_dA, exps, signs, dtype).split([q0, q1, e0, e1], dim=1)
+    H = log_dA.shape[0]
+    Qc = (high_q[:, :, None, :] * low_q[:, None, :, :]).reshape(H, q1 * q0, -1)[:, :T]
+    E = (high_e[:, :, None, :] * low_e[:, None, :, :]).reshape(H, e1 * e0, -1)[:, :nb]
+    return Qc, E
 
 
 class _BlockedVandermonde(torch.autograd.Function):
@@ -112,8 +122,7 @@ class _BlockedVandermonde(torch.autograd.Function):
         nb = -(-L // T)
         cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64  # half types: float32 inside
         with torch.autocast(device_type=log_dA.device.type, enabled=False):
-            Qc = _powers(log_dA, T, 1, cdtype, conj=True)  # c(H T N) = conj(dA^r)
-            E = _powers(log_dA, nb, T, cdtype)  # c(H nb N) = dA^{bT}
+            Qc, E = _power_grids(log_dA, T, nb, cdtype)  # c(H T N) = conj(dA^r), c(H nb N) = dA^{bT}
             dC2 = (2.0 * dC).to(E.dtype)
             P = dC2[:, None, :] * E  # c(H nb N)
             # Re(P Q^T) = [Re P, Im P] . [Re Q, -Im Q] = view_as_real(P) . view_as_real(conj Q) over 2N
@@ -165,7 +174,7 @@ def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block
     """
     L = check_int("L", L, low=1)
     T = block or max(1, math.isqrt(L - 1) + 1)  # smallest T with T*T >= L
-    dtype = dtype or dA.real.dtype
+    dtype = dtype or (dA if log_dA is None else log_dA).real.dtype
     if log_dA is None:
         log_dA = torch.log(dA)
     return _BlockedVandermonde.apply(log_dA, dC, L, T, dtype)
