@@ -8,7 +8,9 @@ from fssm.data.lra.common import MalformedRecordError
 from fssm.data.lra.listops import (LISTOPS_TOKENS, ListOps, evaluate_listops, generate_listops, listops_decode,
                                    listops_encode, listops_tokenize, make_listops_splits, read_listops_tsv,
                                    write_listops_tsv)
-from fssm.data.lra.pathfinder_gen import PathfinderGenerated, generate_pathfinder, pathfinder_params
+from fssm.data.lra.pathfinder import Pathfinder
+from fssm.data.lra.pathfinder_gen import (PathfinderGenerated, generate_pathfinder, make_pathfinder_release,
+                                          pathfinder_params)
 
 
 # ------------------------------------------------------------------------------------------ ListOps
@@ -206,3 +208,14 @@ def test_pathfinder_dataset_and_128():
     assert pathfinder_params(64).marker_radius == 2.5 and pathfinder_params(48).paddle_length == 3.0
     with pytest.raises(ValueError, match="continuity"):
         pathfinder_params(32, continuity=0.5)
+
+
+def test_pathfinder_release_round_trip_through_the_reader(tmp_path):
+    folder = make_pathfinder_release(tmp_path, 20, seed=4, resolution=32, difficulty="easy", per_folder=8)
+    assert folder.endswith("curv_baseline")
+    images, labels = generate_pathfinder(20, 4, resolution=32, contour_length=6)
+    ds = Pathfinder(str(tmp_path), resolution=32, difficulty="easy", split="all")
+    assert len(ds) == 20 and ds.seq_len == 1024
+    got = sorted((tuple(np.rint(ds[i][0].numpy().ravel() * 255).astype(int)), int(ds[i][1])) for i in range(20))
+    want = sorted((tuple(im.ravel().astype(int)), int(y)) for im, y in zip(images, labels))
+    assert got == want

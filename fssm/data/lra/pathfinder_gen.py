@@ -50,13 +50,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["PathfinderParams", "PRESETS", "DIFFICULTIES", "pathfinder_params", "generate_pathfinder",
+__all__ = ["PathfinderParams", "PRESETS", "pathfinder_params", "generate_pathfinder",
            "PathfinderGenerated", "make_pathfinder_release"]
-
-# LRA difficulty name -> (release folder, contour length)
-DIFFICULTIES = {"easy": ("curv_baseline", 6), "intermediate": ("curv_contour_length_9", 9),
-                "hard": ("curv_contour_length_14", 14)}
-
 
 @dataclass(frozen=True)
 class PathfinderParams:
@@ -447,3 +442,27 @@ class PathfinderGenerated(Dataset):
 
     def __getitem__(self, i):
         return self.x[i], self.y[i]
+
+
+def make_pathfinder_release(root: Union[str, os.PathLike], n: int, seed: int = 0, resolution: int = 32,
+                            difficulty: str = "hard", per_folder: int = 1000, first_folder: int = 0,
+                            **kwargs) -> str:
+    """Generate `n` images (`generate_pathfinder`, contour length of `difficulty`: easy 6, intermediate 9,
+    hard 14; `kwargs` passed on) and write them in the official release layout with
+    `fssm.data.lra.pathfinder.write_pathfinder_layout` (ROOT/pathfinderR/DIFFICULTY/{metadata, imgs}),
+    which `fssm.data.lra.Pathfinder(root, resolution, difficulty)` reads. The metadata's informational
+    fields carry this generator's parameters (the first margin where a preset has several). Returns the
+    difficulty folder."""
+    from .pathfinder import CONTOUR_LENGTHS, _difficulty_folder, write_pathfinder_layout
+
+    folder = _difficulty_folder(difficulty)
+    contour = CONTOUR_LENGTHS[folder]
+    p = kwargs.pop("params", None) or pathfinder_params(resolution)
+    images, labels = generate_pathfinder(n, seed, resolution=resolution, contour_length=contour, params=p,
+                                         **kwargs)
+    fields = {"continuity": p.continuity, "contour_length": contour,
+              "distractor_length": kwargs.get("distractor_length") or max(1, contour // 3),
+              "paddle_length": p.paddle_length, "paddle_thickness": p.thickness, "paddle_margin": p.margins[0],
+              "n_paddle_contrasts": 1}
+    return write_pathfinder_layout(str(root), resolution, folder, images, labels, per_folder=per_folder,
+                                   first_folder=first_folder, params=fields)
