@@ -83,6 +83,7 @@ def test_a_finished_run_resumes_instead_of_retraining(data_home):
     again = lra.run(cfg, seed=0, workdir=str(data_home / "run"))
     assert os.path.getmtime(data_home / "run" / "last.pt") == mtime  # nothing was trained again
     assert again["history"] == first["history"] and again["test_accuracy"] == first["test_accuracy"]
+    assert again["resumed"] and not first["resumed"]
 
 
 def test_learned_beta_is_trained_and_fixed_beta_is_not(data_home):

@@ -208,7 +208,9 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
         splits = {s: listops.ListOps(os.path.join(folder, f"basic_{s}.tsv"), seq_len=seq_len) for s in ("train", "val", "test")}
     elif task in ("pathfinder", "pathx"):
         resolution = 32 if task == "pathfinder" else 128
-        difficulty = {6: "easy", 9: "intermediate", 14: "hard"}.get(cfg.contour_length)
+        by_length = {n: d for d, folder in pathfinder.DIFFICULTIES.items() for f, n in
+                     pathfinder.CONTOUR_LENGTHS.items() if f == folder}
+        difficulty = by_length.get(cfg.contour_length)
         if data is None:
             if difficulty is None:
                 raise ValueError(f"contour_length must be 6, 9 or 14 (the release's difficulties), got {cfg.contour_length}")
@@ -337,7 +339,8 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
 
     Returns {task, alpha, beta, seed, history, best_epoch, best_val_accuracy, test_accuracy (of the
     best-validation checkpoint), majority_test (the train set's most frequent class, scored on test),
-    betas (mean beta per layer at the end), data_source, n_train/n_val/n_test, seconds}.
+    betas (mean beta per layer at the end), data_source, n_train/n_val/n_test, seconds, resumed (True when
+    the work folder held a checkpoint: part of the run, possibly all, was trained earlier)}.
     """
     info = init_distributed(device)
     dev = info.device
@@ -355,6 +358,7 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
 
     workdir = workdir or os.path.join(data_root(), "runs", run_name(cfg, seed))
     os.makedirs(workdir, exist_ok=True)
+    resumed = os.path.exists(os.path.join(workdir, "last.pt"))  # recorded: such a run is not all this code's
 
     def loss_fn(m, batch):
         x, y = batch
@@ -385,6 +389,7 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
         "betas": betas, "data_source": source, "seq_len": seq_len,
         "n_train": len(splits["train"]), "n_val": len(splits["val"]), "n_test": len(splits["test"]),
         "world_size": info.world_size, "seconds": time.perf_counter() - t0, "workdir": workdir,
+        "resumed": resumed,
     }
 
 
