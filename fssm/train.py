@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional
@@ -17,6 +16,7 @@ from typing import Callable, Dict, Iterable, List, Optional
 import torch
 from torch import nn
 
+from .io import atomic_write
 from .distributed import all_reduce_sum, barrier, is_distributed, is_main_process, unwrap_model
 from .utils import check_choice, check_int, check_real
 
@@ -89,20 +89,8 @@ def cosine_with_warmup(optimizer: torch.optim.Optimizer, total_steps: int, warmu
 
 def save_checkpoint(path: str, state: dict) -> None:
     """Write `state` with torch.save atomically: a temporary file in the same folder, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path, "wb") as f:
+        torch.save(state, f)
 
 
 def load_checkpoint(path: str, map_location=None) -> dict:

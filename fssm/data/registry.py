@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Dict, Optional
 
+from ..io import atomic_write
+
 __all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba",
            "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
            "LRA_TASK_FOLDERS"]
@@ -85,20 +87,14 @@ def download(resource: Resource, root: Optional[str] = None, timeout: float = 60
     if os.path.exists(path):
         verify(path, resource)
         return path
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
     try:
-        try:
-            with urllib.request.urlopen(resource.url, timeout=timeout) as r, os.fdopen(fd, "wb") as f:
-                shutil.copyfileobj(r, f)
-        except (urllib.error.URLError, OSError) as e:
-            raise ConnectionError(
-                f"could not download {resource.name!r} from {resource.url} ({e}). Without network access, "
-                f"fetch {resource.filename} elsewhere and place it at {path}.") from e
-        verify(tmp, resource)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        with atomic_write(path, "wb", check=lambda tmp: verify(tmp, resource)) as f, \
+                urllib.request.urlopen(resource.url, timeout=timeout) as r:
+            shutil.copyfileobj(r, f)
+    except (urllib.error.URLError, OSError) as e:
+        raise ConnectionError(
+            f"could not download {resource.name!r} from {resource.url} ({e}). Without network access, "
+            f"fetch {resource.filename} elsewhere and place it at {path}.") from e
     return path
 
 

@@ -6,12 +6,12 @@ import datetime as _dt
 import json
 import os
 import subprocess
-import tempfile
 from typing import Any, Dict, Optional
 
 import torch
 
 from .. import __version__
+from ..io import atomic_write
 from ..utils import get_device
 
 __all__ = ["add_run_arguments", "save_sweep", "git_commit", "provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
@@ -64,19 +64,9 @@ def results_path(name: str, scale: str, folder: Optional[str] = None) -> str:
 
 def write_results(path: str, payload: Dict[str, Any]) -> str:
     """Write JSON atomically (temporary file, then rename); returns the path."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=1)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by anyone
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        json.dump(payload, f, indent=1)
+        f.write("\n")
     return path
 
 

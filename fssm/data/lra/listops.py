@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -32,6 +31,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ...io import atomic_write
 from .common import PAD, MalformedRecordError
 
 __all__ = ["LISTOPS_TOKENS", "LISTOPS_VOCAB", "LISTOPS_OPERATORS", "listops_tokenize", "listops_encode",
@@ -184,20 +184,12 @@ def write_listops_tsv(path: Union[str, os.PathLike], records: Iterable[Record]) 
     (a temporary file in the same folder, then renamed). Lines end with CRLF, as Python's ``csv.writer``
     in the LRA generator writes them; the reader accepts both."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write("Source\tTarget\r\n")
-            for source, label in records:
-                if "\t" in source or "\n" in source or "\r" in source:
-                    raise ValueError(f"source contains a tab or newline: {source[:60]!r}")
-                f.write(f"{source}\t{int(label)}\r\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(str(path), encoding="utf-8", newline="") as f:
+        f.write("Source\tTarget\r\n")
+        for source, label in records:
+            if "\t" in source or "\n" in source or "\r" in source:
+                raise ValueError(f"source contains a tab or newline: {source[:60]!r}")
+            f.write(f"{source}\t{int(label)}\r\n")
     return path
 
 

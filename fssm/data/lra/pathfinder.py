@@ -32,13 +32,13 @@ y int64 in {0, 1}.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ...io import atomic_write
 from ...utils import check_choice, check_int, check_real
 from ..registry import lra_release_folder
 from .common import MalformedRecordError
@@ -248,8 +248,6 @@ def write_pathfinder_layout(root: str, resolution: int, difficulty: str, images,
             name = f"sample_{j}.png"
             Image.fromarray(images[i]).save(os.path.join(folder, img_rel, name))
             lines.append(f"{img_rel} {name} {j} {int(labels[i])} {tail}\n")
-        fd, tmp = tempfile.mkstemp(dir=meta_dir, prefix=".part-")
-        with os.fdopen(fd, "w") as out:
+        with atomic_write(os.path.join(meta_dir, f"{k}.npy")) as out:
             out.writelines(lines)
-        os.replace(tmp, os.path.join(meta_dir, f"{k}.npy"))
     return folder
