@@ -32,6 +32,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...io import atomic_write
+from ...utils import check_int, check_real
 from .common import PAD, MalformedRecordError
 
 __all__ = ["LISTOPS_TOKENS", "LISTOPS_VOCAB", "LISTOPS_OPERATORS", "listops_tokenize", "listops_encode",
@@ -247,14 +248,9 @@ def generate_listops(n: int, seed: int = 0, min_length: int = 500, max_length: i
     1 or 4 .. the largest tree); RuntimeError after `max_tries` draws (default ``200 * n + 100_000``)
     without `n` distinct records, naming the acceptance so far.
     """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    if max_depth < 1:
-        raise ValueError(f"max_depth must be >= 1, got {max_depth}")
-    if max_args < 2:
-        raise ValueError(f"max_args must be >= 2, got {max_args}")
-    if not 0.0 <= value_p <= 1.0:
-        raise ValueError(f"value_p must be in [0, 1], got {value_p}")
+    n, max_depth, max_args = check_int("n", n, low=0), check_int("max_depth", max_depth, low=1), \
+        check_int("max_args", max_args, low=2)
+    value_p = check_real("value_p", value_p, low=0.0, high=1.0)
     longest = _max_length(max_depth, max_args) if value_p > 0 else 1
     lo, hi = min_length + 1, max_length - 1  # the window is strict on both sides
     reachable = (lo <= 1 <= hi) or (longest >= 4 and max(lo, 4) <= min(hi, longest))

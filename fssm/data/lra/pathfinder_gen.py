@@ -50,6 +50,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ...utils import check_int
+
 __all__ = ["PathfinderParams", "PRESETS", "pathfinder_params", "generate_pathfinder",
            "PathfinderGenerated", "make_pathfinder_release"]
 
@@ -367,12 +369,8 @@ def generate_pathfinder(n: int, seed: int = 0, resolution: int = 32, contour_len
     p = (params or pathfinder_params(resolution)).validate()
     if params is not None and p.resolution != resolution:
         raise ValueError(f"params.resolution={p.resolution} differs from resolution={resolution}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    if contour_length < 1:
-        raise ValueError(f"contour_length must be >= 1, got {contour_length}")
-    if n_angles < 2:
-        raise ValueError(f"n_angles must be >= 2, got {n_angles}")
+    n, contour_length = check_int("n", n, low=0), check_int("contour_length", contour_length, low=1)
+    n_angles = check_int("n_angles", n_angles, low=2)
     if distractor_length is None:
         distractor_length = max(1, contour_length // 3)
     if n_distractors is None:
