@@ -105,3 +105,25 @@ def test_rank_zero_writes_checkpoints_that_hold_the_unwrapped_model(logs):
     for k in s["model"]:
         assert torch.allclose(s["model"][k].float(), d["model"][k].float(), atol=1e-4), k
     assert os.path.exists(double / "best.pt")
+
+
+def test_the_lra_command_line_under_torchrun_matches_one_process(tmp_path):
+    """`torchrun --nproc_per_node=2 -m fssm.experiments.lra` (gloo): the loss curve of one process on the
+    same global batch (layer norm: BatchNorm statistics are per rank on a CPU)."""
+    env = _env()
+    env["FSSM_DATA"] = str(tmp_path / "data")
+    common = ["-m", "fssm.experiments.lra", "--task", "listops", "--scale", "smoke", "--no-progress",
+              "--set", "norm=layer", "epochs=2", "--out", str(tmp_path / "results")]
+    subprocess.run([sys.executable] + common + ["--workdir", str(tmp_path / "one")], check=True, env=env,
+                   timeout=300, capture_output=True)
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+                   + common + ["--workdir", str(tmp_path / "two")], check=True, env=env, timeout=300,
+                   capture_output=True)
+    (one,), (two,) = (os.listdir(tmp_path / d) for d in ("one", "two"))
+    l1 = _read(tmp_path / "one" / one / "metrics.jsonl")
+    l2 = _read(tmp_path / "two" / two / "metrics.jsonl")
+    loss1 = torch.tensor([r["train_loss"] for r in l1 if "train_loss" in r])
+    loss2 = torch.tensor([r["train_loss"] for r in l2 if "train_loss" in r])
+    assert len(loss1) == len(loss2) == 2 and torch.allclose(loss1, loss2, rtol=1e-4), (loss1, loss2)
+    with open(tmp_path / "results" / "lra-listops-smoke.json") as f:
+        assert json.load(f)["runs"][0]["world_size"] == 2  # the second run (2 processes) wrote last

@@ -38,7 +38,7 @@ from ..utils import SCALES, check_choice, check_int, check_real, seed_everything
 from .common import add_run_arguments, git_commit, save_sweep
 
 __all__ = ["TASKS", "LRAConfig", "PAPER_TABLE", "load_splits", "build_model", "run", "run_sweep", "describe",
-           "parse_beta", "main"]
+           "parse_beta", "parse_overrides", "main"]
 
 TASKS = ("listops", "text", "retrieval", "image", "pathfinder", "pathx")
 GENERATED = ("listops", "pathfinder", "pathx")  # tasks with an offline generator
@@ -165,9 +165,30 @@ _SCALED: Dict[str, Dict[str, dict]] = {
         "retrieval": dict(d_model=64, n_layers=4, epochs=2, n_train=20000, warmup_steps=500),
         "image": dict(d_model=128, n_layers=4, epochs=20, warmup_steps=1000),
         "pathx": dict(d_model=64, n_layers=4, epochs=10, n_train=5000, n_val=500, n_test=500, warmup_steps=500,
-                      contour_length=9),
+                      contour_length=6),  # 128x128 contours of 9+ paddles generate at a few images/s on a CPU
     },
 }
+
+
+def parse_overrides(items: Sequence[str]) -> Dict[str, object]:
+    """KEY=VALUE strings -> {field: value} for `LRAConfig`; values are Python literals or plain strings.
+
+    >>> parse_overrides(["norm=layer", "epochs=3", "listops_length=(10, 60)"])
+    {'norm': 'layer', 'epochs': 3, 'listops_length': (10, 60)}
+    """
+    import ast
+
+    fields = {f.name for f in dataclasses.fields(LRAConfig)} - {"task"}
+    out: Dict[str, object] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or key not in fields:
+            raise ValueError(f"--set takes KEY=VALUE with KEY one of {sorted(fields)}, got {item!r}")
+        try:
+            out[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            out[key] = text
+    return out
 
 
 def parse_beta(beta: Union[float, str]) -> Union[float, str]:
@@ -442,13 +463,16 @@ def main(argv=None) -> Optional[str]:
     p.add_argument("--alphas", nargs="+", type=float, default=None, help="default: the task's alpha")
     p.add_argument("--betas", nargs="+", default=["learn"], help="numbers (fixed beta) or 'learn'")
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="override config fields, e.g. --set norm=layer d_model=64 (see LRAConfig)")
     p.add_argument("--workdir", default=None, help="folder of the runs' checkpoints and logs "
                    "(default FSSM_DATA/runs)")
     add_run_arguments(p)
     args = p.parse_args(argv)
     try:
         betas = [parse_beta(b) for b in args.betas]
-        cfg = LRAConfig.for_task(args.task, args.scale, **({"epochs": args.epochs} if args.epochs else {}))
+        overrides = {**({"epochs": args.epochs} if args.epochs else {}), **parse_overrides(args.set)}
+        cfg = LRAConfig.for_task(args.task, args.scale, **overrides)
     except ValueError as e:
         p.error(str(e))
     data = args.data
