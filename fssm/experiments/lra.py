@@ -479,13 +479,16 @@ def main(argv=None) -> Optional[str]:
     if args.download:
         from ..data import lra
 
-        if args.task == "text":
-            data = lra.download_imdb(data)
-        elif args.task == "image":
-            data = lra.download_cifar10(data)
-        else:
+        fetch = {"text": lra.download_imdb, "image": lra.download_cifar10}.get(args.task)
+        if fetch is None:
             p.error(f"--download supports text and image; {args.task} is generated offline or read from the "
                     f"LRA release (see fssm.data.lra)")
+        init_distributed(args.device)
+        if is_main_process():  # one download; the other ranks then find the verified, extracted copy
+            data = fetch(data)
+        barrier()
+        if not is_main_process():
+            data = fetch(args.data)
     t0, commit = time.perf_counter(), git_commit()
     runs = run_sweep(cfg, args.alphas or [cfg.alpha], betas, args.seeds, data=data, device=args.device,
                      progress=not args.no_progress, verbose=True, workdir=args.workdir)
