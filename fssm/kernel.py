@@ -68,91 +68,88 @@ def vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int) -> torch.Tens
     return 2.0 * torch.einsum("hn,hnl->hl", dC, powers).real
 
 
-def _exact_powers(log_dA: torch.Tensor, exponents: torch.Tensor, signs: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    r"""exp(e log|dA| + i s e arg(dA)) for a few exponents e and signs s = +-1 (-1: the conjugate power).
+def _exact_powers(log_dA: torch.Tensor, exponents: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    r"""dA^e = exp(e log|dA| + i e arg(dA)) for a few exponents e: c(H E N) in the complex `dtype`.
 
     In float64 polar form, the phase e arg(dA) reduced mod 2 pi in float64 so that it keeps its digits at
-    large e, then rounded once to the complex `dtype`: c(H E N).
+    large e, then rounded once.
     """
     z = log_dA.to(torch.complex128)
     mag = torch.exp(z.real[:, None, :] * exponents[None, :, None])  # r(H E N)
-    turns = (z.imag / (2 * math.pi))[:, None, :] * (signs * exponents)[None, :, None]
+    turns = (z.imag / (2 * math.pi))[:, None, :] * exponents[None, :, None]
     phase = (turns - torch.round(turns)) * (2 * math.pi)  # in [-pi, pi]
     return torch.complex(mag * torch.cos(phase), mag * torch.sin(phase)).to(dtype)
 
 
-def _power_grids(log_dA: torch.Tensor, T: int, nb: int, dtype: torch.dtype):
-    r"""Qc c(H T N) = conj(dA^r), r < T, and E c(H nb N) = dA^(bT), b < nb, in the complex `dtype`.
+def _split(n: int):
+    """n0 ~ sqrt(n) and n1 = ceil(n / n0): i = i1 n0 + i0 covers 0..n-1 (and up to n0 n1 - 1)."""
+    n0 = max(1, math.isqrt(n - 1) + 1)
+    return n0, -(-n // n0)
 
-    Two levels for each grid, i = i1 n0 + i0 with n0 ~ sqrt(n): the 2 sqrt(n) powers dA^(i0 step) and
-    dA^(i1 n0 step) are computed exactly (`_exact_powers`, all in one call) and rounded once; their outer
-    product is one complex multiplication per entry in `dtype` (relative error a few units of its epsilon).
-    """
-    def split(n):
-        n0 = max(1, math.isqrt(n - 1) + 1)
-        return n0, -(-n // n0)
 
-    q0, q1 = split(T)
-    e0, e1 = split(nb)
-    f64 = dict(device=log_dA.device, dtype=torch.float64)
-    exps = torch.cat([torch.arange(q0, **f64), torch.arange(q1, **f64) * q0,
-                      torch.arange(e0, **f64) * T, torch.arange(e1, **f64) * (e0 * T)])
-    signs = torch.cat([torch.full((q0 + q1,), -1.0, **f64), torch.ones(e0 + e1, **f64)])
-    low_q, high_q, low_e, high_e = _exact_powers(log_dA, exps, signs, dtype).split([q0, q1, e0, e1], dim=1)
-    H = log_dA.shape[0]
-    Qc = (high_q[:, :, None, :] * low_q[:, None, :, :]).reshape(H, q1 * q0, -1)[:, :T]
-    E = (high_e[:, :, None, :] * low_e[:, None, :, :]).reshape(H, e1 * e0, -1)[:, :nb]
-    return Qc, E
+def _outer(high: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
+    """c(H n1 N) x c(H n0 N) -> c(H n1*n0 N): entry i1 n0 + i0 is high[i1] * low[i0]."""
+    return (high[:, :, None, :] * low[:, None, :, :]).reshape(high.shape[0], -1, high.shape[-1])
 
 
 class _BlockedVandermonde(torch.autograd.Function):
     r"""K_l = 2 Re sum_n dC_n exp(l z_n), z = log dA, with l = b T + r as the matrix product P @ Q.
 
-    Forward: E c(H nb N) = exp(bT z), Q c(H T N) = exp(r z), P = 2 dC E; K[b T + r] = Re(P Q^T)[b, r], one
-    real GEMM over the 2N real and imaginary parts. Backward (G = dLoss/dK, zero-padded to (H, nb, T)),
-    with PyTorch's convention grad_w = dLoss/dRe(w) + i dLoss/dIm(w) for a complex w:
-        grad dC_n = 2 conj(sum_l G_l exp(l z_n))        = 2 sum_b conj(E_bn M_bn),
-        grad z_n  = 2 conj(dC_n sum_l G_l l exp(l z_n)) = 2 conj(dC_n) sum_b conj(E_bn) (bT conj(M_bn) + conj(M'_bn)),
-    where M = G Q (sum over r of G_br Q_rn) and M' = (G r) Q: again one real GEMM, on the stored E and Q.
+    Forward: Q c(H T N) = exp(r z), E c(H nb N) = exp(bT z), P = 2 dC E; K[b T + r] = Re(P Q^T)[b, r], one
+    real GEMM over the 2N real and imaginary parts: Re(P Q^T) = [Re P, -Im P] . [Re Q, Im Q]. Each grid
+    is the outer product of two short ones, i = i1 n0 + i0 (`_split`), computed exactly (`_exact_powers`,
+    all four in one call) and rounded once: one complex multiplication per entry. E gets nb' = n0 n1 >= nb
+    rows (a few more blocks, cut off at the end) so that every tensor is contiguous.
+    Backward (G = dLoss/dK, zero-padded to (H, nb', T)), with PyTorch's convention
+    grad_w = dLoss/dRe(w) + i dLoss/dIm(w) for a complex w:
+        grad dC_n = 2 conj(sum_l G_l exp(l z_n))        = 2 conj(sum_b E_bn M_bn),
+        grad z_n  = 2 conj(dC_n sum_l G_l l exp(l z_n)) = 2 conj(dC_n sum_b E_bn M'_bn),
+    where M = G Q (sum over r of G_br Q_rn) and M' = (l G) Q with l = bT + r: again one real GEMM, on [G; l G]
+    and the stored Q, then one product with the stored E and a sum over the blocks.
     """
 
     @staticmethod
     def forward(ctx, log_dA, dC, L: int, T: int, dtype: torch.dtype):
         H, N = log_dA.shape
-        nb = -(-L // T)
         cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64  # half types: float32 inside
+        q0, q1 = _split(T)
+        e0, e1 = _split(-(-L // T))
+        nb = e0 * e1  # >= ceil(L / T) blocks
+        f64 = dict(device=log_dA.device, dtype=torch.float64)
         with torch.autocast(device_type=log_dA.device.type, enabled=False):
-            Qc, E = _power_grids(log_dA, T, nb, cdtype)  # c(H T N) = conj(dA^r), c(H nb N) = dA^{bT}
-            dC2 = (2.0 * dC).to(E.dtype)
-            P = dC2[:, None, :] * E  # c(H nb N)
-            # Re(P Q^T) = [Re P, Im P] . [Re Q, -Im Q] = view_as_real(P) . view_as_real(conj Q) over 2N
-            K = torch.bmm(torch.view_as_real(P).reshape(H, nb, 2 * N),
-                          torch.view_as_real(Qc).reshape(H, T, 2 * N).transpose(1, 2))  # r(H nb T)
-        ctx.save_for_backward(Qc, E, dC2)
-        ctx.L, ctx.T, ctx.dtypes = L, T, (log_dA.dtype, dC.dtype)
-        return K.reshape(H, nb * T)[:, :L].to(dtype, copy=True)  # copy: a fresh, contiguous tensor
+            exps = torch.cat([torch.arange(q0, **f64), torch.arange(q1, **f64) * q0,
+                              torch.arange(e0, **f64) * T, torch.arange(e1, **f64) * (e0 * T)])
+            low_q, high_q, low_e, high_e = _exact_powers(log_dA, exps, cdtype).split([q0, q1, e0, e1], dim=1)
+            Q = _outer(high_q, low_q)  # c(H q1*q0 N) = dA^r
+            if Q.shape[1] != T:
+                Q = Q[:, :T].contiguous()
+            E = _outer(high_e, low_e)  # c(H nb N) = dA^{bT}
+            dC2 = (2.0 * dC).to(cdtype)
+            Pc = _outer((dC2[:, None, :] * high_e).conj(), low_e.conj())  # c(H nb N) = conj(2 dC dA^{bT})
+            K = torch.bmm(torch.view_as_real(Pc).reshape(H, nb, 2 * N),
+                          torch.view_as_real(Q).reshape(H, T, 2 * N).transpose(1, 2))  # r(H nb T)
+        ctx.save_for_backward(Q, E, dC2)
+        ctx.L, ctx.dtypes = L, (log_dA.dtype, dC.dtype)
+        K = K.reshape(H, nb * T)
+        return K if nb * T == L and K.dtype == dtype else K[:, :L].to(dtype, copy=True)
 
     @staticmethod
+    @torch.autograd.function.once_differentiable  # double backward would miss the saved powers' dependence
     def backward(ctx, G):
-        Qc, E, dC2 = ctx.saved_tensors
-        L, T = ctx.L, ctx.T
-        H, nb, N = E.shape
+        Q, E, dC2 = ctx.saved_tensors
+        H, T, N = Q.shape
+        nb, L = E.shape[1], ctx.L
         with torch.autocast(device_type=G.device.type, enabled=False):
-            G = torch.nn.functional.pad(G.to(Qc.real.dtype), (0, nb * T - L)).reshape(H, nb, T)
-            r = torch.arange(T, device=G.device, dtype=G.dtype)
-            G2 = torch.cat([G, G * r], dim=1)  # r(H 2nb T)
-            Mc = torch.view_as_complex(
-                torch.bmm(G2, torch.view_as_real(Qc).reshape(H, T, 2 * N)).reshape(H, 2 * nb, N, 2)
-            )  # c(H 2nb N): [conj M; conj M']
-            Ec = E.conj()
-            X = Ec * Mc[:, :nb]  # c(H nb N)
-            bT = torch.arange(nb, device=G.device, dtype=G.dtype) * T
-            grad_dC = grad_z = None
-            if ctx.needs_input_grad[1]:
-                grad_dC = 2.0 * X.sum(1)
-            if ctx.needs_input_grad[0]:
-                S = torch.einsum("hbn,b->hn", X, bT.to(X.dtype)) + (Ec * Mc[:, nb:]).sum(1)
-                grad_z = dC2.conj() * S
+            G = G.to(Q.real.dtype)
+            if nb * T != L:
+                G = torch.nn.functional.pad(G, (0, nb * T - L))
+            G = G.reshape(H, nb, T)
+            l = torch.arange(nb * T, device=G.device, dtype=G.dtype).reshape(nb, T)  # l = bT + r
+            GQ = torch.bmm(torch.cat([G, G * l], dim=1), torch.view_as_real(Q).reshape(H, T, 2 * N))
+            M = torch.view_as_complex(GQ.reshape(H, 2, nb, N, 2))  # c(H 2 nb N): [G Q; (l G) Q]
+            S = (E[:, None] * M).sum(2)  # c(H 2 N): [sum_l G_l dA^l, sum_l G_l l dA^l]
+            grad_dC = 2.0 * S[:, 0].conj() if ctx.needs_input_grad[1] else None
+            grad_z = (dC2 * S[:, 1]).conj() if ctx.needs_input_grad[0] else None
         dtypes = ctx.dtypes
         return (None if grad_z is None else grad_z.to(dtypes[0]),
                 None if grad_dC is None else grad_dC.to(dtypes[1]), None, None, None)
@@ -166,9 +163,10 @@ def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block
         sum_j dC_j dA_j^l = sum_j (dC_j dA_j^{bT}) (dA_j^r) = (P @ Q)[b, r],
     P c(H nb N) = dC dA^{bT}, Q c(H N T) = dA^r. Memory O(H N sqrt(L)) instead of O(H N L), the
     contraction over N runs in a GEMM, and a custom autograd function (`_BlockedVandermonde`) gives the
-    gradients as two more GEMM-shaped products, storing only P's powers and Q. Each power is built in polar
-    form from l*log|dA| and l*arg(dA) mod 2 pi computed in float64 (they are few), so the float32 result
-    is *more* accurate than the float32 reference, whose phases l * arg(dA) lose digits as l grows.
+    gradients as two more GEMM-shaped products, storing only P's powers and Q. The powers are outer products
+    of O(sqrt(T) + sqrt(nb)) powers built exactly in float64 polar form, l*log|dA| and l*arg(dA) mod 2 pi,
+    then rounded once (`_BlockedVandermonde`), so the float32 result is *more* accurate than the float32 reference,
+    whose phases l * arg(dA) lose digits as l grows.
     dA, dC: c(H N). dtype: the real dtype to compute and return in (default: that of dA). log_dA: log(dA)
     if already known (zoh: dt * A), saving the complex logarithm. Returns r(H L).
     """
