@@ -2,6 +2,7 @@ r"""Long-Range Arena with S4D and a tuned frequency bias (paper section 6.3; boo
 
     python -m fssm.experiments.lra --task listops --scale book
     python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2
+    python -m fssm.experiments.lra --task listops --scale book --set epochs=12 --tag long   # lra-listops-long-book.json
     torchrun --nproc_per_node=4 -m fssm.experiments.lra --task pathfinder --scale paper --data $FSSM_DATA
 Writes results/lra-TASK-SCALE.json (one entry per alpha, beta, seed: history, best validation epoch, its
 test accuracy, the majority-class baseline) with provenance. Every run keeps, under its work folder, the
@@ -21,6 +22,7 @@ import argparse
 import dataclasses
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -465,11 +467,15 @@ def main(argv=None) -> Optional[str]:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
                    help="override config fields, e.g. --set norm=layer d_model=64 (see LRAConfig)")
+    p.add_argument("--tag", default=None, help="results name suffix: results/lra-TASK-TAG-SCALE.json (for runs "
+                   "whose --set overrides make them differ from the scale's defaults)")
     p.add_argument("--workdir", default=None, help="folder of the runs' checkpoints and logs "
                    "(default FSSM_DATA/runs)")
     add_run_arguments(p)
     args = p.parse_args(argv)
     try:
+        if args.tag is not None and not re.fullmatch(r"[A-Za-z0-9_.]+", args.tag):
+            raise ValueError(f"--tag must be letters, digits, '_' or '.', got {args.tag!r}")
         betas = [parse_beta(b) for b in args.betas]
         overrides = {**({"epochs": args.epochs} if args.epochs else {}), **parse_overrides(args.set)}
         cfg = LRAConfig.for_task(args.task, args.scale, **overrides)
@@ -494,7 +500,7 @@ def main(argv=None) -> Optional[str]:
                      progress=not args.no_progress, verbose=True, workdir=args.workdir)
     path = None
     if is_main_process():
-        path = save_sweep(f"lra-{args.task}", args, cfg, runs, t0, commit)
+        path = save_sweep(f"lra-{args.task}" + (f"-{args.tag}" if args.tag else ""), args, cfg, runs, t0, commit)
     shutdown_distributed()
     return path
 
