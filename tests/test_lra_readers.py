@@ -401,3 +401,23 @@ def test_pathfinder_skips_the_known_empty_release_image_only_when_empty(tmp_path
     assert len(Pathfinder(str(tmp_path), 32, "easy", "all")) == 1
     Image.fromarray(np.zeros((32, 32), np.uint8)).save(base / "imgs" / "0" / "sample_172.png")
     assert len(Pathfinder(str(tmp_path), 32, "easy", "all")) == 2
+
+
+def test_download_lra_release_needs_a_checksum_verifies_it_and_extracts_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSSM_DATA", str(tmp_path / "data"))
+    src = tmp_path / "src"
+    os.makedirs(src / "lra_release" / "listops-1000")
+    _write_aan(str(src / "lra_release" / "lra_release" / "tsv_data"))
+    archive = _tar(str(src), "lra_release", str(tmp_path / "lra_release.gz"))
+    url = "file://" + archive
+    with pytest.raises(ValueError, match="sha256"):
+        registry.download_lra_release(None, url=url)
+    with pytest.raises(ValueError, match="does not match"):
+        registry.download_lra_release("0" * 64, url=url)
+    assert not os.path.exists(tmp_path / "data" / "lra_release")  # nothing kept from a failed check
+    assert not os.path.exists(tmp_path / "data" / "lra_release.gz")
+    digest = registry.file_digest(archive, "sha256")
+    root = registry.download_lra_release(digest, url=url)
+    assert root == str(tmp_path / "data" / "lra_release" / "lra_release")
+    assert len(AAN(None, "train")) == 3
+    assert registry.download_lra_release(digest, url="file:///nonexistent") == root  # verified copy: no fetch

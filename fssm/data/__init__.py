@@ -1,9 +1,9 @@
 """Datasets of the book: generated signals first (offline), readers of official formats for large data."""
 from .batches import Batches
 from .images import CelebA, image_to_sequence, lfw_faces, sample_photographs, sequence_to_image, stripe_noise
-from .registry import REGISTRY, Resource, data_root, download, download_celeba
+from .registry import REGISTRY, Resource, data_root, download, download_celeba, download_lra_release
 from .waves import WavesDataset, amplitude_grid, superposed_waves
 
 __all__ = ["Batches", "WavesDataset", "amplitude_grid", "superposed_waves", "CelebA", "image_to_sequence",
            "sequence_to_image", "lfw_faces", "sample_photographs", "stripe_noise", "REGISTRY", "Resource",
-           "data_root", "download", "download_celeba"]
+           "data_root", "download", "download_celeba", "download_lra_release"]

@@ -16,6 +16,7 @@ from typing import Dict, Optional
 from ..io import atomic_write
 
 __all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba",
+           "download_lra_release",
            "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
            "LRA_TASK_FOLDERS"]
 
@@ -163,7 +164,8 @@ def _lra_candidates(base: str):
 def _lra_missing(base: str, what: str) -> FileNotFoundError:
     return FileNotFoundError(
         f"no extracted LRA release with {what} under {base}. The release has no published checksum, so fssm "
-        f"does not download it (unverifiable downloads are refused by design): fetch {LRA_RELEASE_URL} "
+        f"does not download it unverified: either call fssm.data.registry.download_lra_release(sha256=...) "
+        f"with the sha256 of a copy you trust, or fetch {LRA_RELEASE_URL} "
         f"(about 7.7 GB) yourself and extract it into the data root, `tar -xzf lra_release.gz -C DATA`, so that "
         f"{base} holds it (DATA = the `root` argument, else $FSSM_DATA, else ~/.cache/fssm). ListOps and "
         f"Pathfinder also have offline generators in fssm.data.lra.")
@@ -198,3 +200,22 @@ def lra_release_folder(name: str, root: Optional[str] = None) -> str:
         if os.path.isdir(os.path.join(cand, name)):
             return os.path.join(cand, name)
     raise _lra_missing(base, f"a folder {name!r}")
+
+
+def download_lra_release(sha256: str, root: Optional[str] = None, url: Optional[str] = None) -> str:
+    """Download the LRA release archive (about 7.7 GB), verify it against `sha256`, extract it once into
+    DATA/lra_release and return `lra_release_root(root)`.
+
+    The release has no published checksum, so the caller supplies one: the sha256 of a copy they trust
+    (a colleague's, or one fetched earlier; `file_digest(path, "sha256")` computes it). Without it there is
+    nothing to verify against and the function refuses (ValueError), as fssm never keeps an unverified
+    download. Atomic like `download`; safe to call again.
+    """
+    if not isinstance(sha256, str) or len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
+        raise ValueError("download_lra_release needs the archive's sha256 (64 hex digits): the LRA release "
+                         "publishes none, so supply the digest of a copy you trust")
+    resource = Resource("lra-release", url or LRA_RELEASE_URL, "lra_release.gz", sha256=sha256.lower(),
+                        note="LRA release (Tay et al., 2021); checksum supplied by the caller")
+    archive = download(resource, root=root, timeout=600.0)
+    extract_tar_once(archive, os.path.join(data_root(root), "lra_release"), "lra_release")
+    return lra_release_root(root)

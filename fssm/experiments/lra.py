@@ -460,7 +460,10 @@ def main(argv=None) -> Optional[str]:
     p.add_argument("--scale", default="book", choices=SCALES)
     p.add_argument("--data", default=None, help="folder with the task's official files (default: generate "
                    "ListOps/Pathfinder/Path-X offline)")
-    p.add_argument("--download", action="store_true", help="download IMDB or CIFAR-10 into FSSM_DATA first")
+    p.add_argument("--download", action="store_true", help="download IMDB or CIFAR-10 into FSSM_DATA first; "
+                   "other tasks: the LRA release, with --lra-sha256")
+    p.add_argument("--lra-sha256", default=None, help="sha256 of the LRA release archive (it publishes none; "
+                   "give the digest of a copy you trust)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--alphas", nargs="+", type=float, default=None, help="default: the task's alpha")
     p.add_argument("--betas", nargs="+", default=["learn"], help="numbers (fixed beta) or 'learn'")
@@ -485,10 +488,18 @@ def main(argv=None) -> Optional[str]:
     if args.download:
         from ..data import lra
 
+        from ..data.registry import download_lra_release
+
         fetch = {"text": lra.download_imdb, "image": lra.download_cifar10}.get(args.task)
         if fetch is None:
-            p.error(f"--download supports text and image; {args.task} is generated offline or read from the "
-                    f"LRA release (see fssm.data.lra)")
+            if args.lra_sha256 is None:
+                p.error(f"--download for {args.task} fetches the LRA release, which publishes no checksum: pass "
+                        f"--lra-sha256 with the digest of a copy you trust (ListOps, Pathfinder and Path-X also "
+                        f"run offline without --data)")
+
+            def fetch(root):  # the data root: --data's search covers the release's nested task folders
+                download_lra_release(args.lra_sha256, root)
+                return data_root(root)
         init_distributed(args.device)
         if is_main_process():  # one download; the other ranks then find the verified, extracted copy
             data = fetch(data)
