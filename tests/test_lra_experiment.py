@@ -132,3 +132,26 @@ def test_cli_downloads_the_release_with_a_supplied_checksum(data_home, monkeypat
     path = lra.main(base + ["--download", "--lra-sha256", registry.file_digest(archive, "sha256")])
     with open(path) as f:
         assert "LRA release ListOps" in json.load(f)["runs"][0]["data_source"]
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(data_home, monkeypatch):
+    cfg = lra.LRAConfig.for_task("listops", "smoke", epochs=3)
+    full = lra.run(cfg, seed=1, workdir=str(data_home / "full"))
+    real_accuracy, calls = lra._accuracy, []
+
+    def dies_at_the_second_evaluation(*args):
+        calls.append(1)
+        if len(calls) == 2:  # epoch 1 is evaluated before its checkpoint: the last checkpoint is epoch 0
+            raise KeyboardInterrupt
+        return real_accuracy(*args)
+
+    monkeypatch.setattr(lra, "_accuracy", dies_at_the_second_evaluation)
+    with pytest.raises(KeyboardInterrupt):
+        lra.run(cfg, seed=1, workdir=str(data_home / "killed"))
+    monkeypatch.setattr(lra, "_accuracy", real_accuracy)
+    torch.manual_seed(999)  # whatever the global RNG holds now, the resumed run restores it
+    resumed = lra.run(cfg, seed=1, workdir=str(data_home / "killed"))
+    assert resumed["resumed"]
+    keys = ("train_loss", "val_accuracy")
+    assert [[h[k] for k in keys] for h in resumed["history"]] == [[h[k] for k in keys] for h in full["history"]]
+    assert resumed["test_accuracy"] == full["test_accuracy"] and resumed["betas"] == full["betas"]
