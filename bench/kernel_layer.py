@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 import warnings
 
 import torch
@@ -121,6 +122,10 @@ def main(argv=None):
         print(peak_memory_child(mode, int(L), what))
         return
     device = fssm.get_device(args.device)
+    started, load_start = time.perf_counter(), os.getloadavg()[0]  # the load tells a quiet run from a busy one
+    from fssm.experiments.common import git_commit
+
+    commit = git_commit()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
     print(f"{fssm.describe_run(device=device)} | {name} | (B, H, N) = ({B}, {H}, {N})")
     rows = []
@@ -155,11 +160,12 @@ def main(argv=None):
               f"fast layer / floor = {row['layer_over_floor']:4.2f} "
               f"({100 * row['share_outside_floor']:.0f}% of its time outside FFT conv + pointwise)", flush=True)
     if args.out:
-        from fssm.experiments.common import git_commit, provenance, write_results
+        from fssm.experiments.common import provenance, write_results
 
         payload = {"benchmark": "kernel_layer", "B": B, "H": H, "N": N, "rows": rows,
-                   **provenance("bench", None, {"lengths": args.lengths, "device_detail": name}, 0.0, device,
-                                git_commit())}
+                   "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
+                   **provenance("bench", None, {"lengths": args.lengths, "device_detail": name},
+                                time.perf_counter() - started, device, commit)}
         print("wrote", write_results(args.out, payload))
 
 
