@@ -8,7 +8,8 @@ Prints, from one run, ratios measured side by side at (B, H, N) = (8, 128, 64):
     step, minus a baseline process; CUDA: torch.cuda.max_memory_allocated);
   * layer forward+backward time, reference / fast;
   * the floor: the same layer with its kernel given (FFT convolution, skip, GELU, GLU), and the fast
-    layer's time over that floor, and the share of the fast layer's time spent outside the floor.
+    layer's time over that floor, and the share of the fast layer's time spent outside the floor;
+    on the CPU also that ratio in a child process with glibc's trimming off (NO_TRIM_ENV below).
 Times are medians over 5 interleaved rounds of torch.utils.benchmark blocked_autorange (which synchronizes
 CUDA on a GPU); memory is the median of 3 fresh processes.
 """
@@ -99,6 +100,31 @@ def cpu_peak_memory(mode: str, L: int) -> float:
     return float(statistics.median(vals))
 
 
+# glibc returns large freed blocks to the system; a layer step alternates the kernel's small tensors with
+# the FFT's large ones, so on the CPU it pays page faults that the floor (large tensors only) does not (the
+# high system time of this bench). These settings keep freed memory in the process, as jemalloc/tcmalloc
+# do (PyTorch's CPU performance guide recommends them); the bench reports the ratio both ways.
+NO_TRIM_ENV = {"MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+
+
+def layer_and_floor_seconds(L: int, min_run_time: float) -> dict:
+    """Medians of the fast layer and its floor alone (run in a child process with NO_TRIM_ENV)."""
+    layer = make_layer("fast", torch.device("cpu"))
+    u = torch.randn(B, H, L)
+    k = layer.kernel(L).detach().requires_grad_(True)
+    return interleaved_medians({
+        "layer_fast": ("layer_step(layer, u)", {"layer_step": layer_step, "layer": layer, "u": u}),
+        "floor": ("floor_step(layer, u, k)", {"floor_step": floor_step, "layer": layer, "u": u, "k": k}),
+    }, min_run_time)
+
+
+def cpu_no_trim_ratio(L: int, min_run_time: float) -> float:
+    out = subprocess.run([sys.executable, __file__, "--timing-child", str(L), str(min_run_time)],
+                         capture_output=True, text=True, check=True, env={**os.environ, **NO_TRIM_ENV})
+    t = json.loads(out.stdout.strip().splitlines()[-1])
+    return t["layer_fast"] / t["floor"]
+
+
 def cuda_peak_memory(mode: str, L: int, device) -> float:
     layer = make_layer(mode, device)
     torch.cuda.synchronize()
@@ -116,7 +142,11 @@ def main(argv=None):
     p.add_argument("--min-run-time", type=float, default=2.0, help="seconds per case, over all rounds")
     p.add_argument("--out", default=None, help="write the measurements as JSON here")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    p.add_argument("--timing-child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.timing_child:
+        print(json.dumps(layer_and_floor_seconds(int(args.timing_child[0]), float(args.timing_child[1]))))
+        return
     if args.child:
         mode, L, what = args.child
         print(peak_memory_child(mode, int(L), what))
@@ -152,13 +182,17 @@ def main(argv=None):
             "layer_over_floor": t["layer_fast"] / t["floor"],
             "share_outside_floor": 1 - t["floor"] / t["layer_fast"],
         }
+        if device.type == "cpu":
+            row["layer_over_floor_no_trim"] = cpu_no_trim_ratio(L, args.min_run_time)
         rows.append(row)
         print(f"L={L:6d} | kernel fwd+bwd: reference/fast = {row['kernel_speedup']:6.1f}x | "
               f"kernel peak memory: reference/fast = {row['kernel_memory_ratio']:6.1f}x "
               f"({mem['reference'] / 2**20:.0f} MiB vs {mem['fast'] / 2**20:.0f} MiB) | "
               f"layer fwd+bwd: reference/fast = {row['layer_speedup']:5.2f}x | "
               f"fast layer / floor = {row['layer_over_floor']:4.2f} "
-              f"({100 * row['share_outside_floor']:.0f}% of its time outside FFT conv + pointwise)", flush=True)
+              f"({100 * row['share_outside_floor']:.0f}% of its time outside FFT conv + pointwise)"
+              + (f"; with glibc trimming off: {row['layer_over_floor_no_trim']:4.2f}"
+                 if "layer_over_floor_no_trim" in row else ""), flush=True)
     if args.out:
         from fssm.experiments.common import provenance, write_results
 
