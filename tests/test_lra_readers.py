@@ -414,8 +414,8 @@ def test_download_lra_release_needs_a_checksum_verifies_it_and_extracts_once(tmp
         registry.download_lra_release(None, url=url)
     with pytest.raises(ValueError, match="does not match"):
         registry.download_lra_release("0" * 64, url=url)
-    assert not os.path.exists(tmp_path / "data" / "lra_release")  # nothing kept from a failed check
-    assert not os.path.exists(tmp_path / "data" / "lra_release.gz")
+    assert not os.path.exists(tmp_path / "data" / "lra_release" / "lra_release")  # nothing kept from a failed check
+    assert not os.path.exists(tmp_path / "data" / "lra_release" / "lra_release.gz")
     digest = registry.file_digest(archive, "sha256")
     root = registry.download_lra_release(digest, url=url)
     assert root == str(tmp_path / "data" / "lra_release" / "lra_release")

@@ -17,7 +17,7 @@ from ..io import atomic_write
 
 __all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba",
            "download_lra_release",
-           "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
+           "download_and_extract", "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
            "LRA_TASK_FOLDERS"]
 
 
@@ -116,6 +116,18 @@ def download_celeba(root: Optional[str] = None) -> str:
     return folder
 
 
+def download_and_extract(resource: Resource, folder: str, top: str) -> str:
+    """`folder`/`top` from a verified tar archive: downloaded into `folder` and extracted there once.
+
+    Returns at once when `folder`/`top` already exists (no download, no re-hashing of the archive);
+    otherwise `download` (atomic, verified) then `extract_tar_once` (atomic).
+    """
+    final = os.path.join(folder, top)
+    if os.path.isdir(final):
+        return final
+    return extract_tar_once(download(resource, root=folder), folder, top)
+
+
 def extract_tar_once(archive: str, dest: str, top: str) -> str:
     """Extract the tar archive `archive` into `dest` unless `dest/top` exists; return `dest/top`.
 
@@ -209,13 +221,13 @@ def download_lra_release(sha256: str, root: Optional[str] = None, url: Optional[
     The release has no published checksum, so the caller supplies one: the sha256 of a copy they trust
     (a colleague's, or one fetched earlier; `file_digest(path, "sha256")` computes it). Without it there is
     nothing to verify against and the function refuses (ValueError), as fssm never keeps an unverified
-    download. Atomic like `download`; safe to call again.
+    download. The archive is kept in DATA/lra_release. Atomic like `download`; a later call finds the
+    extracted release and returns at once.
     """
     if not isinstance(sha256, str) or len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
         raise ValueError("download_lra_release needs the archive's sha256 (64 hex digits): the LRA release "
                          "publishes none, so supply the digest of a copy you trust")
     resource = Resource("lra-release", url or LRA_RELEASE_URL, "lra_release.gz", sha256=sha256.lower(),
                         note="LRA release (Tay et al., 2021); checksum supplied by the caller")
-    archive = download(resource, root=root, timeout=600.0)
-    extract_tar_once(archive, os.path.join(data_root(root), "lra_release"), "lra_release")
+    download_and_extract(resource, os.path.join(data_root(root), "lra_release"), "lra_release")
     return lra_release_root(root)

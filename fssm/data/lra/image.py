@@ -32,7 +32,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...utils import check_choice, check_int
-from ..registry import REGISTRY, data_root, download, extract_tar_once
+from ..registry import REGISTRY, data_root, download_and_extract
 from .common import MalformedRecordError
 
 __all__ = ["CIFAR10Gray", "download_cifar10", "read_cifar_batch", "lra_grayscale", "CIFAR_TRAIN_FILES",
@@ -144,8 +144,5 @@ def download_cifar10(root: Optional[str] = None) -> str:
     ConnectionError saying where to put the archive.
     """
     folder = os.path.join(data_root(root), "cifar10")
-    if os.path.isdir(os.path.join(folder, "cifar-10-batches-py")):
-        return folder
-    archive = download(REGISTRY["cifar10-python"], root=folder)
-    extract_tar_once(archive, folder, "cifar-10-batches-py")
+    download_and_extract(REGISTRY["cifar10-python"], folder, "cifar-10-batches-py")
     return folder

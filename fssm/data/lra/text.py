@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...utils import check_choice, check_int
-from ..registry import REGISTRY, data_root, download, extract_tar_once
+from ..registry import REGISTRY, data_root, download_and_extract
 from .common import BYTE_VOCAB, MalformedRecordError, encode_bytes
 
 __all__ = ["IMDB", "download_imdb", "read_review"]
@@ -106,8 +106,5 @@ def download_imdb(root: Optional[str] = None) -> str:
     the `root` that `IMDB` reads. Without network: ConnectionError saying where to put the archive.
     """
     folder = os.path.join(data_root(root), "imdb")
-    if os.path.isdir(os.path.join(folder, "aclImdb")):  # extracted before: the archive is not needed again
-        return folder
-    archive = download(REGISTRY["imdb"], root=folder)
-    extract_tar_once(archive, folder, "aclImdb")
+    download_and_extract(REGISTRY["imdb"], folder, "aclImdb")
     return folder
