@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from .utils import check_int, get_device
 
 __all__ = ["DistInfo", "init_distributed", "shutdown_distributed", "is_distributed", "is_main_process",
+           "world_size", "rank",
            "shard_loader", "all_reduce_sum", "wrap_model", "unwrap_model", "barrier"]
 
 
@@ -45,9 +46,19 @@ def is_distributed() -> bool:
     return dist.is_available() and dist.is_initialized()
 
 
+def world_size() -> int:
+    """Number of processes in the group (1 without torchrun)."""
+    return dist.get_world_size() if is_distributed() else 1
+
+
+def rank() -> int:
+    """This process's rank (0 without torchrun)."""
+    return dist.get_rank() if is_distributed() else 0
+
+
 def is_main_process() -> bool:
     """True on rank 0 (and in a single process): the one that prints, logs and writes files."""
-    return not is_distributed() or dist.get_rank() == 0
+    return rank() == 0
 
 
 def init_distributed(device: Optional[str] = None) -> DistInfo:
@@ -58,14 +69,14 @@ def init_distributed(device: Optional[str] = None) -> DistInfo:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistInfo(0, 1, 0, get_device(device))
-    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    this_rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     dev = get_device(device)
     if dev.type == "cuda":
         dev = torch.device("cuda", local_rank)
         torch.cuda.set_device(dev)
     if not is_distributed():
         dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    return DistInfo(rank, world, local_rank, dev)
+    return DistInfo(this_rank, world, local_rank, dev)
 
 
 def shutdown_distributed() -> None:
@@ -87,16 +98,15 @@ def shard_loader(dataset: Dataset, global_batch: int, shuffle: bool, seed: int =
     padding DistributedSampler would add, so that summed metrics count every sample exactly once.
     """
     global_batch = check_int("global_batch", global_batch, low=1)
-    world = dist.get_world_size() if is_distributed() else 1
-    rank = dist.get_rank() if is_distributed() else 0
+    world, this_rank = world_size(), rank()
     if global_batch % world:
         raise ValueError(f"batch size {global_batch} must be a multiple of the number of processes {world}")
     if shuffle:
-        sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed,
+        sampler = DistributedSampler(dataset, num_replicas=world, rank=this_rank, shuffle=True, seed=seed,
                                      drop_last=drop_last)
         return DataLoader(dataset, batch_size=global_batch // world, sampler=sampler, drop_last=drop_last,
                           num_workers=num_workers)
-    shard = torch.utils.data.Subset(dataset, range(rank, len(dataset), world))
+    shard = torch.utils.data.Subset(dataset, range(this_rank, len(dataset), world))
     return DataLoader(shard, batch_size=max(1, global_batch // world), shuffle=False, num_workers=num_workers)
 
 

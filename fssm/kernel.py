@@ -171,7 +171,7 @@ def blocked_vandermonde_kernel(dA: torch.Tensor, dC: torch.Tensor, L: int, block
     if already known (zoh: dt * A), saving the complex logarithm. Returns r(H L).
     """
     L = check_int("L", L, low=1)
-    T = block or max(1, math.isqrt(L - 1) + 1)  # smallest T with T*T >= L
+    T = block or _split(L)[0]  # smallest T with T*T >= L
     dtype = dtype or (dA if log_dA is None else log_dA).real.dtype
     if log_dA is None:
         log_dA = torch.log(dA)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .io import atomic_write
-from .distributed import all_reduce_sum, barrier, is_distributed, is_main_process, unwrap_model
+from .distributed import all_reduce_sum, barrier, is_distributed, is_main_process, unwrap_model, world_size
 from .utils import check_choice, check_int, check_real
 
 __all__ = [
@@ -248,7 +248,7 @@ def fit(
             with torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.precision == "bf16"):
                 loss = loss_fn(model, batch)
             # Under DDP the logged loss is the mean over ranks: the loss of the global batch.
-            value = all_reduce_sum(loss.detach().reshape(1)).item() / dist_world() if distributed else None
+            value = all_reduce_sum(loss.detach().reshape(1)).item() / world_size() if distributed else None
             if not torch.isfinite(loss) or (value is not None and not math.isfinite(value)):
                 raise NonFiniteLossError(f"loss is {loss.item() if value is None else value} "
                                          f"at epoch {epoch}, step {step}")
@@ -290,7 +290,3 @@ def fit(
         barrier()  # no rank starts the next epoch (or reads a checkpoint) before rank 0 has written it
     return history
 
-
-def dist_world() -> int:
-    """Number of processes in the group (1 without torchrun)."""
-    return torch.distributed.get_world_size() if is_distributed() else 1

@@ -231,8 +231,7 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
         splits = {s: listops.ListOps(os.path.join(folder, f"basic_{s}.tsv"), seq_len=seq_len) for s in ("train", "val", "test")}
     elif task in ("pathfinder", "pathx"):
         resolution = 32 if task == "pathfinder" else 128
-        by_length = {n: d for d, folder in pathfinder.DIFFICULTIES.items() for f, n in
-                     pathfinder.CONTOUR_LENGTHS.items() if f == folder}
+        by_length = {pathfinder.CONTOUR_LENGTHS[folder]: d for d, folder in pathfinder.DIFFICULTIES.items()}
         difficulty = by_length.get(cfg.contour_length)
         if data is None:
             if difficulty is None:
