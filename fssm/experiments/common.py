@@ -1,4 +1,7 @@
-"""What every experiment shares: provenance of a run and atomic writing of results/NAME-SCALE.json."""
+"""What every experiment shares: provenance of a run, and writing and finding NAME-SCALE.json results files.
+
+The command-line side (parsers, --set, --dry-run plans) is in `fssm.experiments.cli`.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -6,7 +9,7 @@ import datetime as _dt
 import json
 import os
 import subprocess
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -14,9 +17,33 @@ from .. import __version__
 from ..io import atomic_write
 from ..utils import get_device
 
-__all__ = ["add_run_arguments", "save_sweep", "git_commit", "provenance", "write_results", "read_results", "results_path", "RESULTS_DIR"]
+__all__ = ["git_commit", "provenance", "write_results", "read_results", "results_path", "find_results",
+           "results_dirs", "describe_stored", "group_runs", "default_out", "REPO_RESULTS", "PACKAGED_RESULTS"]
 
-RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "results")
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../fssm
+# The repository's results/ when fssm is imported from a source checkout (editable install, PYTHONPATH);
+# None when fssm was installed from a wheel (then the checkout is not there to read).
+_CHECKOUT = os.path.dirname(_PACKAGE)
+REPO_RESULTS: Optional[str] = (os.path.join(_CHECKOUT, "results")
+                               if os.path.exists(os.path.join(_CHECKOUT, "pyproject.toml")) else None)
+# The copy of results/ that a wheel carries as package data (pyproject.toml maps results/ to fssm._results).
+PACKAGED_RESULTS = os.path.join(_PACKAGE, "_results")
+
+
+def results_dirs() -> List[str]:
+    """The folders `read_results` searches, in order; the first that holds a file wins.
+
+    1. $FSSM_RESULTS: your own runs (CLI runs write there by default too, see `default_out`);
+    2. the repository's results/ when fssm runs from a source checkout;
+    3. the stored results shipped inside the installed package (a wheel, or Colab's `pip install git+...`).
+    """
+    dirs = [os.environ.get("FSSM_RESULTS") or None, REPO_RESULTS, PACKAGED_RESULTS]
+    return list(dict.fromkeys(os.path.abspath(d) for d in dirs if d))
+
+
+def default_out() -> str:
+    """Where a CLI run writes when no --out is given: $FSSM_RESULTS, else ./fssm-results (never the package)."""
+    return os.path.abspath(os.environ.get("FSSM_RESULTS") or "fssm-results")
 
 
 def git_commit() -> str:
@@ -59,7 +86,8 @@ def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None,
 
 
 def results_path(name: str, scale: str, folder: Optional[str] = None) -> str:
-    return os.path.join(folder or RESULTS_DIR, f"{name}-{scale}.json")
+    """FOLDER/NAME-SCALE.json; the folder defaults to `default_out()`."""
+    return os.path.join(folder or default_out(), f"{name}-{scale}.json")
 
 
 def write_results(path: str, payload: Dict[str, Any]) -> str:
@@ -70,28 +98,54 @@ def write_results(path: str, payload: Dict[str, Any]) -> str:
     return path
 
 
+def find_results(name: str, scale: str, folder: Optional[str] = None) -> Optional[str]:
+    """Path of the stored NAME-SCALE.json: in `folder` if given, else the first of `results_dirs()`."""
+    for d in ([folder] if folder else results_dirs()):
+        path = os.path.join(d, f"{name}-{scale}.json")
+        if os.path.exists(path):
+            return path
+    return None
+
+
 def read_results(name: str, scale: str, folder: Optional[str] = None) -> Optional[Dict[str, Any]]:
-    """The stored results of a scale, or None when that run has not been made."""
-    path = results_path(name, scale, folder)
-    if not os.path.exists(path):
+    """The stored results of a scale (searched as `find_results` does), or None when that run has not been made.
+
+    The returned dict has a key "path": the file it was read from.
+    """
+    path = find_results(name, scale, folder)
+    if path is None:
         return None
     with open(path) as f:
-        return json.load(f)
+        payload = json.load(f)
+    payload["path"] = path
+    return payload
 
 
-def add_run_arguments(parser) -> None:
-    """The CLI options every experiment shares: --device, --out, --no-progress."""
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--out", default=None, help="results folder (default: the repository's results/)")
-    parser.add_argument("--no-progress", action="store_true")
+def describe_stored(stored: Optional[Dict[str, Any]], name: str, scale: str, command: Optional[str] = None) -> str:
+    """One line for a chapter: where a stored result comes from, or that it is not stored yet.
+
+    stored: what `read_results(name, scale)` returned. The line names the scale, device, commit and date of
+    the stored run (never the local path, which differs between machines); when `stored` is None it says
+    so and, if given, the command that makes the file.
+    """
+    if stored is None:
+        how = f"; `{command}` makes it" if command else ""
+        return f"{name}-{scale}.json is not stored yet{how}"
+    return (f"stored {name}-{scale}.json: scale {stored['scale']} | device {stored['device']} | "
+            f"commit {str(stored['commit'])[:10]} | date {str(stored['date'])[:10]} | torch {stored.get('torch', '?')}")
 
 
-def save_sweep(name: str, args, config: Any, runs, started: float, commit: str) -> str:
-    """Write results/NAME-SCALE.json for a finished sweep (runs + provenance) and say where."""
-    import time
+def group_runs(runs, value: str, keys=("alpha", "beta")) -> Dict[tuple, "np.ndarray"]:
+    """{(run[k] for k in keys): array of run[value] over the runs with those keys (seeds)}, sorted by key.
 
-    payload = {"experiment": name, "runs": runs,
-               **provenance(args.scale, args.seeds, config, time.perf_counter() - started, args.device, commit)}
-    path = write_results(results_path(name, args.scale, args.out), payload)
-    print(f"wrote {path}")
-    return path
+    Keys are compared as stored (a learned beta is the string 'learn'); sorting uses their text form for
+    keys of mixed types.
+    """
+    import numpy as np
+
+    groups: Dict[tuple, list] = {}
+    for r in runs:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r[value])
+    order = sorted(groups, key=lambda key: tuple((isinstance(v, str), v if not isinstance(v, str) else 0, str(v))
+                                               for v in key))
+    return {key: np.asarray(groups[key]) for key in order}
