@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional
@@ -29,6 +30,7 @@ __all__ = [
     "TrainConfig",
     "fit",
     "NonFiniteLossError",
+    "epoch_line",
 ]
 
 
@@ -122,6 +124,9 @@ class TrainConfig:
     metrics_log: JSON-lines file, one line per `log_every` steps ({"epoch", "step", "loss", "lr"}) and one
         per epoch (the history record); on resume the lines after the checkpoint's epoch are dropped.
     precision: 'fp32' or 'bf16' (torch.autocast around forward and loss; use it on GPUs).
+    progress: show progress on stderr (rank 0): a tqdm bar per epoch on a terminal or in Jupyter, else one
+        plain line per epoch (`epoch_line`), so that a log file gets no bars.
+    verbose: print the parameter groups. Resuming from, or reusing, a checkpoint is always printed.
     """
 
     epochs: int = 10
@@ -153,12 +158,49 @@ class TrainConfig:
             raise ValueError("best_checkpoint needs monitor: the name of the evaluate() metric to select by")
 
 
-def _progress(iterable, enabled: bool, desc: str):
-    if not enabled:
-        return iterable
+def _interactive(stream) -> bool:
+    """Whether `stream` shows a live tqdm bar: a terminal, or a Jupyter kernel's output (a widget there).
+
+    A log file or a pipe is neither: a bar redrawn with carriage returns would become one long line.
+    """
+    if type(stream).__module__.startswith("ipykernel"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def _progress_bar(iterable, stream, desc: str):
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, desc=desc, leave=False)
+    return tqdm(iterable, desc=desc, leave=False, file=stream)
+
+
+def _format_value(value) -> Optional[str]:
+    """A metric as short text: numbers to 4 digits, short vectors in brackets; None for anything longer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)) and 0 < len(value) <= 8 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "[" + " ".join(f"{v:.4g}" for v in value) + "]"
+    return None
+
+
+def epoch_line(record: dict, epochs: int) -> str:
+    """One plain line for a finished epoch (the progress of `fit` when its stream is not a terminal).
+
+    'epoch 3/10  train_loss 0.4321  1.2 s  val_accuracy 0.512 (best)': the epoch counted from 1, the mean
+    train loss, the epoch's seconds, then every `evaluate` metric that is a number or a vector of at most
+    8 numbers (longer ones, e.g. per-mode parameters, are left out).
+    """
+    parts = [f"epoch {record['epoch'] + 1}/{epochs}", f"train_loss {record['train_loss']:.4g}",
+             f"{record['seconds']:.1f} s"]
+    for key, value in record.items():
+        text = None if key in ("epoch", "train_loss", "seconds") else _format_value(value)
+        if text is not None:
+            parts.append(f"{key} {text}")
+    return "  ".join(parts) + (" (best)" if record.get("best") else "")
 
 
 def _rng_state() -> dict:
@@ -190,6 +232,13 @@ def _append_log(path: Optional[str], record: dict) -> None:
     if path and is_main_process():
         with open(path, "a") as f:
             f.write(json.dumps(record) + "\n")
+
+
+def _resume_message(path: str, epoch: int, epochs: int) -> str:
+    """What `fit` says when it finds a checkpoint: resuming after `epoch` (0-based), or reusing a finished run."""
+    if epoch + 1 >= epochs:
+        return f"reusing finished run: {path} holds epoch {epoch + 1}/{epochs}, the last; nothing is trained"
+    return f"resuming from {path}: epoch {epoch + 1}/{epochs} done, training epochs {epoch + 2}..{epochs}"
 
 
 def _is_better(value: float, best: Optional[float], mode: str) -> bool:
@@ -234,17 +283,21 @@ def fit(
         history, start_epoch, best = state["history"], state["epoch"] + 1, state.get("best")
         if config.metrics_log and main:
             _truncate_log(config.metrics_log, state["epoch"])
-        if config.verbose and main:
-            print(f"resumed from {config.checkpoint} after epoch {state['epoch']}")
+        if main:  # always said, verbose or not: these epochs were trained earlier, maybe by other code
+            print(_resume_message(config.checkpoint, state["epoch"], config.epochs), flush=True)
     sampler = getattr(train_loader, "sampler", None)
     distributed = is_distributed()
+    stream = sys.stderr  # looked up now: pytest's capsys (and a caller's redirection) replace it
+    bar = config.progress and main and _interactive(stream)
+    lines = config.progress and main and not bar
 
     for epoch in range(start_epoch, config.epochs):
         if hasattr(sampler, "set_epoch"):
             sampler.set_epoch(epoch)
         model.train()
         t0, total, count = time.perf_counter(), 0.0, 0
-        for step, batch in enumerate(_progress(train_loader, config.progress and main, f"epoch {epoch}")):
+        batches = _progress_bar(train_loader, stream, f"epoch {epoch + 1}/{config.epochs}") if bar else train_loader
+        for step, batch in enumerate(batches):
             with torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.precision == "bf16"):
                 loss = loss_fn(model, batch)
             # Under DDP the logged loss is the mean over ranks: the loss of the global batch.
@@ -280,6 +333,8 @@ def fit(
                     save_checkpoint(config.best_checkpoint, {"model": net.state_dict(), "epoch": epoch,
                                                              "metrics": dict(record)})
         history.append(record)
+        if lines:
+            print(epoch_line(record, config.epochs), file=stream, flush=True)
         if config.checkpoint and main:
             save_checkpoint(config.checkpoint, {
                 "model": net.state_dict(), "optimizer": optimizer.state_dict(),

@@ -6,6 +6,18 @@ import torch
 import fssm
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _outputs_in_a_temporary_folder(tmp_path_factory):
+    """No test writes into the repository or the user's cache: CLI results (default $FSSM_RESULTS, see
+    `fssm.experiments.common.default_out`) and generated data and run folders ($FSSM_DATA, see
+    `fssm.data.registry.data_root`) go to one temporary folder for the whole session."""
+    root = tmp_path_factory.mktemp("fssm-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FSSM_RESULTS", str(root / "results"))
+        mp.setenv("FSSM_DATA", str(root / "data"))
+        yield root
+
+
 @pytest.fixture(autouse=True)
 def _seed_and_quiet():
     fssm.seed_everything(0)

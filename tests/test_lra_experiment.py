@@ -155,3 +155,27 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(data_home, monkeypatch
     keys = ("train_loss", "val_accuracy")
     assert [[h[k] for k in keys] for h in resumed["history"]] == [[h[k] for k in keys] for h in full["history"]]
     assert resumed["test_accuracy"] == full["test_accuracy"] and resumed["betas"] == full["betas"]
+
+
+def test_cli_says_it_reuses_a_finished_run_and_fresh_retrains(data_home, capsys):
+    base = ["--task", "listops", "--scale", "smoke", "--epochs", "1", "--no-progress",
+            "--workdir", str(data_home / "work"), "--out", str(data_home / "results")]
+    first = json.load(open(lra.main(base)))["runs"][0]
+    last = os.path.join(first["workdir"], "last.pt")
+    assert "reusing" not in capsys.readouterr().out
+    mtime = os.path.getmtime(last)
+
+    lra.main(base + ["--dry-run"])
+    assert f"finished: {last} holds epoch 1/1; reused, not trained" in capsys.readouterr().out
+    again = json.load(open(lra.main(base)))["runs"][0]
+    assert f"reusing finished run: {last} holds epoch 1/1" in capsys.readouterr().out
+    assert again["resumed"] and os.path.getmtime(last) == mtime
+
+    lra.main(base + ["--fresh", "--dry-run"])
+    assert "--fresh: would delete last.pt, best.pt, metrics.jsonl" in capsys.readouterr().out
+    fresh = json.load(open(lra.main(base + ["--fresh"])))["runs"][0]
+    out = capsys.readouterr().out
+    assert f"fresh run: deleted last.pt, best.pt, metrics.jsonl in {first['workdir']}; training from scratch" in out
+    assert "reusing" not in out and not fresh["resumed"] and os.path.getmtime(last) != mtime
+    log = [json.loads(line) for line in open(os.path.join(first["workdir"], "metrics.jsonl"))]
+    assert [r["epoch"] for r in log if "train_loss" in r] == [0]  # the old log was deleted, not appended to

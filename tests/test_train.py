@@ -184,3 +184,43 @@ def test_monitor_must_name_a_metric_and_bf16_autocast_trains_on_cpu():
     model, loader, loss_fn = _toy_problem()
     hist = fit(model, loader, loss_fn, TrainConfig(epochs=2, lr=1e-2, precision="bf16", progress=False, verbose=False))
     assert all(math.isfinite(r["train_loss"]) for r in hist)
+
+
+def test_progress_off_a_terminal_is_one_plain_line_per_epoch(capsys):
+    """A log file (here: pytest's captured stderr, not a TTY) gets one line per epoch, no tqdm bars."""
+    model, loader, loss_fn = _toy_problem()
+
+    def evaluate(m, epoch):
+        return {"score": 0.5, "per_wave": [0.25, 0.125], "per_mode": list(range(100))}
+
+    history = fit(model, loader, loss_fn, TrainConfig(epochs=3, lr=1e-2, progress=True, verbose=False,
+                                                       monitor="score"), evaluate=evaluate)
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 3 and "\r" not in captured.err and captured.out == ""
+    for k, (line, record) in enumerate(zip(lines, history)):
+        assert line.startswith(f"epoch {k + 1}/3  train_loss {record['train_loss']:.4g}  ")
+        assert "score 0.5" in line and "per_wave [0.25 0.125]" in line and "per_mode" not in line
+    assert lines[0].endswith("(best)") and not lines[1].endswith("(best)")
+
+
+def test_progress_on_a_terminal_is_a_tqdm_bar(capsys, monkeypatch):
+    monkeypatch.setattr(fssm.train, "_interactive", lambda stream: True)
+    model, loader, loss_fn = _toy_problem()
+    fit(model, loader, loss_fn, TrainConfig(epochs=2, lr=1e-2, progress=True, verbose=False))
+    err = capsys.readouterr().err
+    assert "epoch 1/2:" in err and "\r" in err  # tqdm's redrawn bar
+    assert "train_loss" not in err
+
+
+def test_resuming_and_reusing_a_finished_run_are_said_even_when_quiet(tmp_path, capsys):
+    model, loader, loss_fn = _toy_problem()
+    ckpt = str(tmp_path / "last.pt")
+    quiet = dict(lr=1e-2, progress=False, verbose=False, checkpoint=ckpt)
+    fit(model, loader, loss_fn, TrainConfig(epochs=1, **quiet))
+    assert capsys.readouterr().out == ""  # a new run says nothing when quiet
+    fit(model, loader, loss_fn, TrainConfig(epochs=3, **quiet))
+    assert capsys.readouterr().out.strip() == f"resuming from {ckpt}: epoch 1/3 done, training epochs 2..3"
+    again = fit(model, loader, loss_fn, TrainConfig(epochs=3, **quiet))
+    out = capsys.readouterr().out
+    assert out.startswith(f"reusing finished run: {ckpt} holds epoch 3/3") and len(again) == 3

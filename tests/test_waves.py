@@ -88,3 +88,25 @@ def test_sobolev_norms_give_the_documented_weights():
         assert abs((1 + 100 / M) - expected) < 1e-5 * expected, norm  # paper: 62832 ~ 2 pi 1e4
     with pytest.raises(ValueError, match="sobolev_norm"):
         waves.WavesConfig(sobolev_norm="sobolev")
+
+
+def test_cli_writes_to_fssm_results_by_default_and_says_where(capsys):
+    """Without --out a run writes into $FSSM_RESULTS (conftest points it at a temporary folder), never into
+    the package or the repository's results/."""
+    import os
+
+    path = waves.main(["--scale", "smoke", "--configs", "1,0", "--seeds", "0", "--epochs", "1", "--no-progress"])
+    assert path == os.path.join(os.environ["FSSM_RESULTS"], "waves-smoke.json") and os.path.exists(path)
+    out = capsys.readouterr().out
+    assert f"wrote {path}" in out
+    assert len(json.load(open(path))["runs"][0]["history"]) == 1  # --epochs 1 took effect
+
+
+def test_a_finished_checkpoint_is_reused_and_says_so(tmp_path, capsys):
+    cfg = waves.WavesConfig.for_scale("smoke", epochs=1)
+    ckpt = str(tmp_path / "waves.pt")
+    first = waves.run(cfg, seed=0, checkpoint=ckpt)
+    assert "reusing" not in capsys.readouterr().out
+    again = waves.run(cfg, seed=0, checkpoint=ckpt)
+    assert capsys.readouterr().out.startswith(f"reusing finished run: {ckpt} holds epoch 1/1")
+    assert again["history"] == first["history"]

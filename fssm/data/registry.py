@@ -51,10 +51,11 @@ REGISTRY: Dict[str, Resource] = {r.name: r for r in [
 ]}
 
 
-def data_root(root: Optional[str] = None) -> str:
-    """`root`, else $FSSM_DATA, else ~/.cache/fssm. Created if missing."""
+def data_root(root: Optional[str] = None, create: bool = True) -> str:
+    """`root`, else $FSSM_DATA, else ~/.cache/fssm; created if missing unless `create` is False (a dry run)."""
     path = root or os.environ.get("FSSM_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "fssm")
-    os.makedirs(path, exist_ok=True)
+    if create:
+        os.makedirs(path, exist_ok=True)
     return path
 
 

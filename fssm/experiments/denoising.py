@@ -6,14 +6,17 @@ by row, then tested on stripe noise: vertical stripes are a high tone (~2.99 rad
 stripes a low tone (that divided by the row width). A low-frequency-biased model cannot pass the high
 tone, so it removes vertical stripes; the "flip" model puts a mode on the high tone and keeps it instead.
 
-    python -m fssm.experiments.denoising --scale book
-Writes results/denoising-SCALE.json: MSE per noise type for every (alpha, beta) and seed, with provenance.
+The CLI trains every alpha x beta x seed and writes denoising-SCALE.json (MSE per noise type, with
+provenance) into --out. Images: smoke and book scales use scikit-image's LFW faces (offline); colab and
+paper read CelebA from --data (`fssm.data.download_celeba()` fetches it; the CLI downloads nothing).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -26,16 +29,29 @@ from ..data.images import CelebA, image_to_sequence, lfw_faces, sample_photograp
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import add_run_arguments, git_commit, save_sweep
+from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
+                  save_sweep)
+from .common import git_commit
 
 __all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "load_images",
-           "split_indices", "test_noise", "evaluate", "run", "run_sweep", "main"]
+           "split_indices", "celeba_root", "describe_source", "test_noise", "evaluate", "run", "run_sweep",
+           "describe", "EXAMPLES", "build_parser", "main"]
 
 ALPHAS = ("enhance", "raw", "middle", "flip")
 BETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 PAPER_COLS, PAPER_LENGTH, PAPER_SOBOLEV_SCALE, PAPER_DT, PAPER_N = 128, 2048 * 128, 10000.0, 1e-4, 64
 _PAPER_ALPHA = {"enhance": math.pi / 3, "raw": math.pi, "middle": 10 * math.pi}
 _PAPER_FLIP = 2 * math.pi / (PAPER_COLS * PAPER_DT)  # ~490.9: mode n on the n-th row harmonic
+# Command lines shown in --help (tests run each with --dry-run appended).
+EXAMPLES = (
+    "python -m fssm.experiments.denoising --scale book         # every alpha x beta, seeds 0 1 2",
+    "python -m fssm.experiments.denoising --scale book --alphas raw flip --betas -1 0 1 --seeds 0",
+    "python -m fssm.experiments.denoising --scale book --epochs 20 --set noise=1.0 source=photos",
+    "python -m fssm.experiments.denoising --scale colab --data DIR --out results   # DIR: CelebA, see download_celeba",
+    "python -m fssm.experiments.denoising --scale book --dry-run   # print the plan; train and write nothing",
+)
+# Config fields the CLI sets through options of their own (--set refuses them, naming the option).
+CLI_FIELDS = {"alpha": "--alphas", "beta": "--betas", "data_root": "--data"}
 
 
 @dataclass
@@ -153,13 +169,31 @@ def load_images(cfg: DenoisingConfig) -> Tuple[torch.Tensor, torch.Tensor]:
     if cfg.source == "photos":
         imgs = sample_photographs(cfg.n_train + cfg.n_test, size, seed=cfg.data_seed)
         return imgs[: cfg.n_train], imgs[cfg.n_train:]
-    if cfg.data_root is None:
-        raise ValueError("source 'celeba' needs data_root (a folder with the standard CelebA layout; "
-                         "fssm.data.download_celeba() makes one)")
-    train = CelebA(cfg.data_root, "train", size, limit=cfg.n_train)
-    test = CelebA(cfg.data_root, "test", size, limit=cfg.n_test)
+    root = celeba_root(cfg)
+    train = CelebA(root, "train", size, limit=cfg.n_train)
+    test = CelebA(root, "test", size, limit=cfg.n_test)
     return (torch.stack([train[i] for i in range(len(train))]),
             torch.stack([test[i] for i in range(len(test))]))
+
+
+def celeba_root(cfg: DenoisingConfig) -> str:
+    """cfg.data_root, checked to be a folder; ValueError (no data_root) or FileNotFoundError otherwise."""
+    if cfg.data_root is None:
+        raise ValueError("source 'celeba' needs data_root (--data on the command line): a folder with the "
+                         "standard CelebA layout; fssm.data.download_celeba() makes one")
+    if not os.path.isdir(cfg.data_root):
+        raise FileNotFoundError(f"CelebA folder {cfg.data_root} (data_root, --data) does not exist")
+    return cfg.data_root
+
+
+def describe_source(cfg: DenoisingConfig) -> str:
+    """One line: where `load_images` takes the images from (checked, not read); errors as `celeba_root`."""
+    sizes = f"{cfg.n_train} train and {cfg.n_test} test images at {cfg.rows}x{cfg.cols}"
+    if cfg.source == "lfw":
+        return f"scikit-image's LFW faces (shipped with scikit-image; offline): {sizes}"
+    if cfg.source == "photos":
+        return f"crops of scikit-image's sample photographs (offline, seed {cfg.data_seed}): {sizes}"
+    return f"CelebA in {celeba_root(cfg)} (read, never downloaded here): {sizes}"
 
 
 def test_noise(cfg: DenoisingConfig, n: int, channels: int, seed: int) -> Dict[str, torch.Tensor]:
@@ -217,23 +251,49 @@ def run_sweep(cfg: DenoisingConfig, alphas: Sequence[str] = ALPHAS, betas: Seque
             for a in alphas for b in betas for s in seeds]
 
 
-def main(argv=None) -> str:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--scale", default="book", choices=SCALES)
-    p.add_argument("--alphas", nargs="+", default=list(ALPHAS), choices=ALPHAS)
-    p.add_argument("--betas", nargs="+", type=float, default=list(BETAS))
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--data", default=None, help="CelebA folder (colab/paper scales)")
-    add_run_arguments(p)
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options: --alphas, --betas, --data and the shared ones (`add_run_arguments`)."""
+    p = experiment_parser("denoising", __doc__, EXAMPLES)
+    p.add_argument("--alphas", nargs="+", default=list(ALPHAS), choices=ALPHAS, metavar="ALPHA",
+                   help=f"mode placements to train, of {', '.join(ALPHAS)} (see alpha_code)")
+    p.add_argument("--betas", nargs="+", type=float, default=list(BETAS), metavar="BETA",
+                   help="fixed Sobolev exponents to train")
+    p.add_argument("--data", default=None, metavar="DIR", help="CelebA folder in its standard layout, needed by "
+                   "the colab and paper scales (default: none; smoke and book use offline images)")
+    add_run_arguments(p, DenoisingConfig, seeds=(0, 1, 2), fixed=CLI_FIELDS)
+    return p
+
+
+def describe(r: Dict) -> str:
+    """One line: alpha, beta, seed, test MSE per noise type and the model's gain on each noise."""
+    return (f"alpha={r['alpha']:>7} beta={r['beta']:+.1f} seed={r['seed']}: MSE vertical {r['mse_vertical']:.4f} "
+            f"horizontal {r['mse_horizontal']:.4f} clean {r['mse_clean']:.4f} | noise gain vertical "
+            f"{r['gain_vertical']:.3f} horizontal {r['gain_horizontal']:.3f}")
+
+
+def main(argv=None) -> Optional[str]:
+    """`python -m fssm.experiments.denoising` (see --help): returns the results path, None for --dry-run."""
+    p = build_parser()
     args = p.parse_args(argv)
-    overrides = {"data_root": args.data} if args.data else {}
-    cfg = DenoisingConfig.for_scale(args.scale, **overrides)
+    given = {"data_root": args.data} if args.data else {}
+    cfg = cli_config(p, args, DenoisingConfig, functools.partial(DenoisingConfig.for_scale, args.scale), CLI_FIELDS,
+                     **given)
+    device = cli_device(p, args)
+    try:
+        source = describe_source(cfg)
+    except (ValueError, FileNotFoundError) as e:
+        p.error(str(e))
+    if args.dry_run:
+        n = len(args.alphas) * len(args.betas) * len(args.seeds)
+        print_plan("denoising", run_plan(
+            args, cfg, device, output_path("denoising", args), data=source,
+            runs=f"{n} = {len(args.alphas)} alphas ({' '.join(args.alphas)}) x {len(args.betas)} betas "
+                 f"({' '.join(f'{b:g}' for b in args.betas)}) x {len(args.seeds)} seeds"))
+        return None
     t0, commit = time.perf_counter(), git_commit()
-    runs = run_sweep(cfg, args.alphas, args.betas, args.seeds, device=args.device, progress=not args.no_progress)
+    runs = run_sweep(cfg, args.alphas, args.betas, args.seeds, device=device, progress=not args.no_progress)
     for r in runs:
-        print(f"alpha={r['alpha']:>7} beta={r['beta']:+.1f} seed={r['seed']}: MSE vertical {r['mse_vertical']:.4f} "
-              f"horizontal {r['mse_horizontal']:.4f} clean {r['mse_clean']:.4f} | noise gain vertical "
-              f"{r['gain_vertical']:.3f} horizontal {r['gain_horizontal']:.3f}")
+        print(describe(r))
     return save_sweep("denoising", args, cfg, runs, t0, commit)
 
 

@@ -1,16 +1,15 @@
 r"""Long-Range Arena with S4D and a tuned frequency bias (paper section 6.3; book chapter "Long-Range Arena").
 
-    python -m fssm.experiments.lra --task listops --scale book
-    python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2
-    python -m fssm.experiments.lra --task listops --scale book --set epochs=12 --tag long   # lra-listops-long-book.json
-    torchrun --nproc_per_node=4 -m fssm.experiments.lra --task pathfinder --scale paper --data $FSSM_DATA
-Writes results/lra-TASK-SCALE.json (one entry per alpha, beta, seed: history, best validation epoch, its
-test accuracy, the majority-class baseline) with provenance. Every run keeps, under its work folder, the
-last checkpoint (resumed after a kill), the best-validation checkpoint and a JSON-lines metrics log.
+The CLI trains every alpha x beta x seed of one task and writes lra-TASK-SCALE.json (lra-TASK-TAG-SCALE.json
+with --tag) into --out: one entry per run (history, best validation epoch, its test accuracy, the
+majority-class baseline) with provenance. Every run keeps, in its work folder (--workdir/RUN, default
+FSSM_DATA/runs/RUN), the last checkpoint (a killed run resumes from it; a finished one is reused, not
+retrained, unless --fresh), the best-validation checkpoint and a JSON-lines metrics log.
 
-Data: ListOps, Pathfinder and Path-X are generated offline when no release is given (`--data` unset) and
+Data: ListOps, Pathfinder and Path-X are generated offline when no release is given (--data unset) and
 cached in the official formats under FSSM_DATA/generated; Text (IMDB), Retrieval (AAN) and Image (CIFAR-10)
-are read from their official formats under `--data` (`--download` fetches IMDB and CIFAR-10).
+are read from their official formats under --data (--download fetches IMDB and CIFAR-10; the LRA release
+with --lra-sha256).
 Scales: smoke (seconds, pytest), book (a 2-core CPU, minutes; generated short ListOps and easy
 Pathfinder), colab (one GPU, ~20 min per task), paper (the paper's table, PAPER.md section 6.3).
 `beta` is a fixed number or 'learn' (trainable per channel from 0 with lr 0.01, no weight decay: the
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 import os
 import re
@@ -31,19 +31,42 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.registry import data_root
+from ..data.registry import LRA_RELEASE_URL, REGISTRY, data_root
 from ..distributed import (all_reduce_sum, barrier, init_distributed, is_main_process, shard_loader,
                            shutdown_distributed, unwrap_model, wrap_model)
 from ..model import SequenceModel, TwoTowerClassifier
 from ..train import TrainConfig, fit, load_checkpoint
 from ..utils import SCALES, check_choice, check_int, check_real, seed_everything
-from .common import add_run_arguments, git_commit, save_sweep
+from . import cli
+from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
+                  save_sweep)
+from .common import git_commit
 
-__all__ = ["TASKS", "LRAConfig", "PAPER_TABLE", "load_splits", "build_model", "run", "run_sweep", "describe",
-           "parse_beta", "parse_overrides", "main"]
+__all__ = ["TASKS", "LRAConfig", "PAPER_TABLE", "load_splits", "describe_data", "generated_folder", "build_model",
+           "run", "run_sweep", "run_workdir", "clear_workdir", "workdir_state", "describe", "parse_beta",
+           "parse_overrides", "sweep_configs", "EXAMPLES", "build_parser", "main", "RUN_FILES"]
 
 TASKS = ("listops", "text", "retrieval", "image", "pathfinder", "pathx")
 GENERATED = ("listops", "pathfinder", "pathx")  # tasks with an offline generator
+RUN_FILES = ("last.pt", "best.pt", "metrics.jsonl")  # what a run keeps in its work folder (--fresh deletes them)
+# Command lines shown in --help (tests run each with --dry-run appended).
+EXAMPLES = (
+    "python -m fssm.experiments.lra --task listops --scale book",
+    "python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2",
+    "python -m fssm.experiments.lra --task listops --scale book --set epochs=12 --tag long   # lra-listops-long-book",
+    "python -m fssm.experiments.lra --task pathfinder --scale book --fresh   # delete earlier checkpoints, retrain",
+    "torchrun --nproc_per_node=4 -m fssm.experiments.lra --task text --scale paper --download",
+    "python -m fssm.experiments.lra --task image --scale colab --data DIR   # DIR holds cifar-10-batches-py",
+    "python -m fssm.experiments.lra --task pathfinder --scale colab --dry-run   # print the plan; run nothing",
+)
+# Config fields the CLI sets through options of their own (--set refuses them, naming the option).
+CLI_FIELDS = {"task": "--task", "alpha": "--alphas", "beta": "--betas"}
+# --download of Text and Image: the fssm.data.lra fetcher, and where it puts the files (DATA/SUB/TOP, as
+# that fetcher does) with the REGISTRY entry it downloads.
+_DOWNLOADS = {"text": ("download_imdb", "imdb", "aclImdb", "imdb"),
+              "image": ("download_cifar10", "cifar10", "cifar-10-batches-py", "cifar10-python")}
+_RESOLUTION = {"pathfinder": 32, "pathx": 128}
+_GENERATED_MARKER = {"listops": "basic_test.tsv", "pathfinder": ".complete", "pathx": ".complete"}
 # Test accuracy (%) of the paper's table (PAPER.md section 6.3), for the chapter's comparison table.
 PAPER_TABLE: Dict[str, Dict[str, float]] = {
     "S4D with tuned frequency bias (the paper)": dict(listops=62.75, text=89.76, retrieval=92.45, image=90.89,
@@ -173,24 +196,13 @@ _SCALED: Dict[str, Dict[str, dict]] = {
 
 
 def parse_overrides(items: Sequence[str]) -> Dict[str, object]:
-    """KEY=VALUE strings -> {field: value} for `LRAConfig`; values are Python literals or plain strings.
+    """--set's KEY=VALUE strings -> {field: value} for `LRAConfig` (`cli.parse_overrides`; values are
+    Python literals or plain strings; task, alpha and beta have options of their own).
 
     >>> parse_overrides(["norm=layer", "epochs=3", "listops_length=(10, 60)"])
     {'norm': 'layer', 'epochs': 3, 'listops_length': (10, 60)}
     """
-    import ast
-
-    fields = {f.name for f in dataclasses.fields(LRAConfig)} - {"task"}
-    out: Dict[str, object] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or key not in fields:
-            raise ValueError(f"--set takes KEY=VALUE with KEY one of {sorted(fields)}, got {item!r}")
-        try:
-            out[key] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            out[key] = text
-    return out
+    return cli.parse_overrides(items, LRAConfig, CLI_FIELDS)
 
 
 def parse_beta(beta: Union[float, str]) -> Union[float, str]:
@@ -211,58 +223,31 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
     `data` are generated once (rank 0, seeded by cfg.data_seed) into FSSM_DATA/generated/... in the
     official formats and read back with the same readers as the release.
     """
-    from ..data.lra import image, listops, pathfinder, pathfinder_gen, retrieval, text
+    from ..data.lra import image, listops, pathfinder, retrieval, text
 
     task = cfg.task
+    generated = data is None and task in GENERATED
+    if generated:
+        folder, source = _generate_once(cfg), _generated_source(cfg)
+    else:
+        folder, source = _find_release(cfg, data)
     if task == "listops":
-        lo, hi = cfg.listops_length
-        if data is None:
-            folder = os.path.join(data_root(), "generated", f"listops-{lo}-{hi}-{cfg.n_train}-{cfg.n_val}-"
-                                  f"{cfg.n_test}-seed{cfg.data_seed}")
-            if is_main_process() and not os.path.exists(os.path.join(folder, "basic_test.tsv")):
-                listops.make_listops_splits(folder, cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.data_seed,
-                                        min_length=lo, max_length=hi)
-            barrier()
-            source = (f"generated ListOps (fssm generator, {lo} < length < {hi}, seed {cfg.data_seed}, "
-                      f"{cfg.n_train}/{cfg.n_val}/{cfg.n_test})")
-        else:
-            folder, source = _listops_folder(data), f"LRA release ListOps ({data})"
-        seq_len = cfg.seq_len or hi
-        splits = {s: listops.ListOps(os.path.join(folder, f"basic_{s}.tsv"), seq_len=seq_len) for s in ("train", "val", "test")}
-    elif task in ("pathfinder", "pathx"):
-        resolution = 32 if task == "pathfinder" else 128
-        by_length = {pathfinder.CONTOUR_LENGTHS[folder]: d for d, folder in pathfinder.DIFFICULTIES.items()}
-        difficulty = by_length.get(cfg.contour_length)
-        if data is None:
-            if difficulty is None:
-                raise ValueError(f"contour_length must be 6, 9 or 14 (the release's difficulties), got {cfg.contour_length}")
-            n = cfg.n_train + cfg.n_val + cfg.n_test
-            folder = os.path.join(data_root(), "generated", f"pathfinder-{resolution}-{cfg.contour_length}-{n}-seed{cfg.data_seed}")
-            if is_main_process() and not os.path.exists(os.path.join(folder, ".complete")):
-                pathfinder_gen.make_pathfinder_release(folder, n, seed=cfg.data_seed, resolution=resolution, difficulty=difficulty)
-                open(os.path.join(folder, ".complete"), "w").close()
-            barrier()
-            source = (f"generated Pathfinder (fssm generator, {resolution}x{resolution}, contour length "
-                      f"{cfg.contour_length}, seed {cfg.data_seed}, {n} images)")
-        else:
-            folder = _locate(data, "", f"pathfinder{resolution}")
-            source = f"LRA release pathfinder{resolution} {difficulty} ({folder})"
+        seq_len = cfg.seq_len or cfg.listops_length[1]
+        splits = {s: listops.ListOps(os.path.join(folder, f"basic_{s}.tsv"), seq_len=seq_len)
+                  for s in ("train", "val", "test")}
+    elif task in _RESOLUTION:
         # generated: the reader's seeded split with exactly n_val and n_test images; release: S4's 80/10/10
-        fracs = (dict(val_frac=cfg.n_val / n, test_frac=cfg.n_test / n) if data is None else {})
-        splits = {s: pathfinder.Pathfinder(folder, resolution=resolution, difficulty=difficulty, split=s, **fracs)
+        n = cfg.n_train + cfg.n_val + cfg.n_test if generated else None
+        fracs = dict(val_frac=cfg.n_val / n, test_frac=cfg.n_test / n) if generated else {}
+        splits = {s: pathfinder.Pathfinder(folder, resolution=_RESOLUTION[task], difficulty=_difficulty(cfg),
+                                           split=s, **fracs)
                   for s in ("train", "val", "test")}
     elif task == "text":
-        root = _require(data, task)
-        splits = {s: text.IMDB(root, split=s, seq_len=cfg.seq_len or 4096) for s in ("train", "val", "test")}
-        source = f"IMDB (aclImdb, {root})"
+        splits = {s: text.IMDB(folder, split=s, seq_len=cfg.seq_len or 4096) for s in ("train", "val", "test")}
     elif task == "retrieval":
-        root = _locate(_require(data, task), "tsv_data", "new_aan_pairs.train.tsv")
-        splits = {s: retrieval.AAN(root, split=s, seq_len=cfg.seq_len or 4000) for s in ("train", "val", "test")}
-        source = f"LRA release AAN retrieval ({root})"
+        splits = {s: retrieval.AAN(folder, split=s, seq_len=cfg.seq_len or 4000) for s in ("train", "val", "test")}
     else:  # image
-        root = _require(data, task)
-        splits = {s: image.CIFAR10Gray(root, split=s, val_size=cfg.n_val or 5000) for s in ("train", "val", "test")}
-        source = f"CIFAR-10 python batches, grayscale ({root})"
+        splits = {s: image.CIFAR10Gray(folder, split=s, val_size=cfg.n_val or 5000) for s in ("train", "val", "test")}
     limits = {"train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test}
     for s, n in limits.items():
         if n is not None and len(splits[s]) > n:
@@ -271,6 +256,115 @@ def load_splits(cfg: LRAConfig, data: Optional[str] = None) -> Tuple[Dict[str, t
         if len(ds) == 0:
             raise ValueError(f"the {s} split of {task} is empty ({source})")
     return splits, source
+
+
+def _difficulty(cfg: LRAConfig) -> Optional[str]:
+    """The Pathfinder release difficulty ('easy', 'intermediate', 'hard') of cfg.contour_length, or None."""
+    from ..data.lra import pathfinder
+
+    by_length = {pathfinder.CONTOUR_LENGTHS[folder]: d for d, folder in pathfinder.DIFFICULTIES.items()}
+    return by_length.get(cfg.contour_length)
+
+
+def generated_folder(cfg: LRAConfig, root: str) -> str:
+    """ROOT/generated/NAME: where a generated task (ListOps, Pathfinder, Path-X) is cached, one folder per
+    sizes and seed. ValueError when the config cannot be generated (sizes unset, contour length not 6/9/14)."""
+    sizes = (cfg.n_train, cfg.n_val, cfg.n_test)
+    if None in sizes:
+        raise ValueError(f"generating {cfg.task} needs n_train, n_val and n_test (--set n_train=N n_val=N "
+                         f"n_test=N), or --data with the LRA release; got {sizes}")
+    if cfg.task == "listops":
+        lo, hi = cfg.listops_length
+        name = f"listops-{lo}-{hi}-{cfg.n_train}-{cfg.n_val}-{cfg.n_test}-seed{cfg.data_seed}"
+    else:
+        if _difficulty(cfg) is None:
+            raise ValueError(f"contour_length must be 6, 9 or 14 (the release's difficulties), "
+                             f"got {cfg.contour_length}")
+        name = f"pathfinder-{_RESOLUTION[cfg.task]}-{cfg.contour_length}-{sum(sizes)}-seed{cfg.data_seed}"
+    return os.path.join(root, "generated", name)
+
+
+def _is_generated(cfg: LRAConfig, folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, _GENERATED_MARKER[cfg.task]))
+
+
+def _generated_source(cfg: LRAConfig) -> str:
+    """The data_source line of a generated task."""
+    if cfg.task == "listops":
+        lo, hi = cfg.listops_length
+        return (f"generated ListOps (fssm generator, {lo} < length < {hi}, seed {cfg.data_seed}, "
+                f"{cfg.n_train}/{cfg.n_val}/{cfg.n_test})")
+    res, n = _RESOLUTION[cfg.task], cfg.n_train + cfg.n_val + cfg.n_test
+    return (f"generated Pathfinder (fssm generator, {res}x{res}, contour length {cfg.contour_length}, "
+            f"seed {cfg.data_seed}, {n} images)")
+
+
+def _generate_once(cfg: LRAConfig) -> str:
+    """The generated task's folder, generated first (by rank 0; the others wait) unless cached there."""
+    from ..data.lra import listops, pathfinder_gen
+
+    folder = generated_folder(cfg, data_root())
+    if is_main_process() and not _is_generated(cfg, folder):
+        if cfg.task == "listops":
+            lo, hi = cfg.listops_length
+            listops.make_listops_splits(folder, cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.data_seed,
+                                        min_length=lo, max_length=hi)
+        else:
+            n = cfg.n_train + cfg.n_val + cfg.n_test
+            pathfinder_gen.make_pathfinder_release(folder, n, seed=cfg.data_seed, resolution=_RESOLUTION[cfg.task],
+                                                   difficulty=_difficulty(cfg))
+            open(os.path.join(folder, ".complete"), "w").close()
+    barrier()
+    return folder
+
+
+def _find_release(cfg: LRAConfig, data: Optional[str]) -> Tuple[str, str]:
+    """(folder, source line) of the task's official files under --data `data`: checked to be there, not read."""
+    task = cfg.task
+    if task == "listops":
+        return _listops_folder(_require(data, task)), f"LRA release ListOps ({data})"
+    if task in _RESOLUTION:
+        folder = _locate(_require(data, task), "", f"pathfinder{_RESOLUTION[task]}")
+        return folder, f"LRA release pathfinder{_RESOLUTION[task]} {_difficulty(cfg)} ({folder})"
+    root = _require(data, task)
+    if task == "retrieval":
+        root = _locate(root, "tsv_data", "new_aan_pairs.train.tsv")
+        return root, f"LRA release AAN retrieval ({root})"
+    if task == "text":
+        return root, f"IMDB (aclImdb, {root})"
+    return root, f"CIFAR-10 python batches, grayscale ({root})"
+
+
+def describe_data(cfg: LRAConfig, data: Optional[str] = None, download: bool = False) -> str:
+    """One line: where a run's data would come from and what it does first (read, generate or download).
+
+    Looks at folders only, writes nothing; ValueError or FileNotFoundError when a run could not start
+    (no --data for a task without a generator, a release not where --data says).
+    """
+    if download:
+        return _download_plan(cfg, data)
+    if data is None and cfg.task in GENERATED:
+        folder = generated_folder(cfg, data_root(create=False))
+        state = "cached there" if _is_generated(cfg, folder) else "generated there first"
+        return f"{_generated_source(cfg)} in {folder} ({state})"
+    folder, source = _find_release(cfg, data)
+    return f"{source}, read from {folder}"
+
+
+def _download_plan(cfg: LRAConfig, data: Optional[str]) -> str:
+    """What --download would do: nothing when the files are there, else fetch (from where, into where)."""
+    root = data or data_root(create=False)
+    if cfg.task in _DOWNLOADS:
+        _, sub, top, entry = _DOWNLOADS[cfg.task]
+        folder = os.path.join(root, sub)
+        if os.path.isdir(os.path.join(folder, top)):
+            return f"--download: {folder} holds {top} already (no download); read from there"
+        return f"--download fetches {REGISTRY[entry].url} (checksum-verified) into {folder}, then reads it"
+    if os.path.isdir(os.path.join(root, "lra_release", "lra_release")):  # download_lra_release returns at once
+        folder, source = _find_release(cfg, root)
+        return f"--download: the LRA release is in {root} already (no download); {source}, read from {folder}"
+    return (f"--download fetches {LRA_RELEASE_URL} (about 7.7 GB, checked against --lra-sha256) into "
+            f"{os.path.join(root, 'lra_release')}, then reads it")
 
 
 def _require(data: Optional[str], task: str) -> str:
@@ -356,8 +450,12 @@ def _accuracy(model: nn.Module, loader, device) -> float:
 
 # ----------------------------------------------------------------------------- one run
 def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, workdir: Optional[str] = None,
-        progress: bool = False, verbose: bool = False) -> Dict:
+        progress: bool = False, verbose: bool = False, fresh: bool = False) -> Dict:
     """Train one model (resuming from `workdir`/last.pt if present); return its record.
+
+    workdir: the run's folder (default `run_workdir(cfg, seed)`). A checkpoint there is resumed, or, when
+    it holds the last epoch, reused without training; either is printed. fresh=True first deletes the
+    run's files there (`RUN_FILES`), saying so, and trains from scratch.
 
     Returns {task, alpha, beta, seed, history, best_epoch, best_val_accuracy, test_accuracy (of the
     best-validation checkpoint), majority_test (the train set's most frequent class, scored on test),
@@ -378,8 +476,11 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
     if len(train_loader) == 0:
         raise ValueError(f"batch size {cfg.batch_size} exceeds the {len(splits['train'])} training examples")
 
-    workdir = workdir or os.path.join(data_root(), "runs", run_name(cfg, seed))
+    workdir = workdir or run_workdir(cfg, seed)
     os.makedirs(workdir, exist_ok=True)
+    if fresh and is_main_process():
+        _say_cleared(workdir, clear_workdir(workdir))
+    barrier()  # no rank looks for last.pt before rank 0 has deleted it
     resumed = os.path.exists(os.path.join(workdir, "last.pt"))  # recorded: such a run is not all this code's
 
     def loss_fn(m, batch):
@@ -415,6 +516,44 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
     }
 
 
+def run_workdir(cfg: LRAConfig, seed: int, base: Optional[str] = None) -> str:
+    """The work folder of one run: BASE/`run_name(cfg, seed)`, BASE defaulting to FSSM_DATA/runs."""
+    return os.path.join(base or os.path.join(data_root(create=False), "runs"), run_name(cfg, seed))
+
+
+def clear_workdir(workdir: str) -> List[str]:
+    """Delete a run's checkpoints and metrics log (`RUN_FILES`) from `workdir`; return the names deleted."""
+    gone = []
+    for name in RUN_FILES:
+        path = os.path.join(workdir, name)
+        if os.path.exists(path):
+            os.remove(path)
+            gone.append(name)
+    return gone
+
+
+def _say_cleared(workdir: str, gone: Sequence[str]) -> None:
+    if gone:
+        print(f"fresh run: deleted {', '.join(gone)} in {workdir}; training from scratch", flush=True)
+    else:
+        print(f"fresh run: {workdir} holds no earlier run; training from scratch", flush=True)
+
+
+def workdir_state(workdir: str, epochs: int, fresh: bool = False) -> str:
+    """What a run would do with its work folder (for --dry-run): train from scratch, delete earlier files
+    first (fresh), resume, or reuse a finished run. Reads last.pt's epoch; writes nothing."""
+    found = [name for name in RUN_FILES if os.path.exists(os.path.join(workdir, name))]
+    if fresh and found:
+        return f"--fresh: would delete {', '.join(found)} there and train from scratch"
+    last = os.path.join(workdir, "last.pt")
+    if not os.path.exists(last):
+        return "new: trains from scratch"
+    epoch = int(load_checkpoint(last, map_location="cpu")["epoch"])
+    if epoch + 1 >= epochs:
+        return f"finished: {last} holds epoch {epoch + 1}/{epochs}; reused, not trained (--fresh retrains)"
+    return f"resumes from {last} after epoch {epoch + 1}/{epochs}"
+
+
 def run_name(cfg: LRAConfig, seed: int) -> str:
     beta = "learn" if cfg.beta == "learn" else f"{cfg.beta:g}"
     return f"lra-{cfg.task}-a{cfg.alpha:g}-b{beta}-s{seed}-{_config_tag(cfg)}"
@@ -429,19 +568,23 @@ def _config_tag(cfg: LRAConfig) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
+def sweep_configs(cfg: LRAConfig, alphas: Sequence[float], betas: Sequence[Union[float, str]]) -> List[LRAConfig]:
+    """`cfg` with every alpha x beta (validated: a bad alpha or beta raises ValueError naming it)."""
+    return [dataclasses.replace(cfg, alpha=float(a), beta=parse_beta(b)) for a in alphas for b in betas]
+
+
 def run_sweep(cfg: LRAConfig, alphas: Sequence[float], betas: Sequence[Union[float, str]], seeds: Sequence[int],
               data: Optional[str] = None, device=None, progress: bool = False, verbose: bool = False,
-              workdir: Optional[str] = None) -> List[Dict]:
-    """`run` for every alpha x beta x seed (each in its own work folder under `workdir`)."""
+              workdir: Optional[str] = None, fresh: bool = False) -> List[Dict]:
+    """`run` for every alpha x beta x seed, each in its own work folder `run_workdir(c, seed, workdir)`;
+    fresh=True retrains each from scratch (see `run`)."""
     runs = []
-    for a in alphas:
-        for b in betas:
-            c = dataclasses.replace(cfg, alpha=float(a), beta=parse_beta(b))
-            for s in seeds:
-                wd = os.path.join(workdir, run_name(c, s)) if workdir else None
-                runs.append(run(c, seed=s, data=data, device=device, workdir=wd, progress=progress))
-                if verbose and is_main_process():
-                    print(describe(runs[-1]), flush=True)
+    for c in sweep_configs(cfg, alphas, betas):
+        for s in seeds:
+            runs.append(run(c, seed=s, data=data, device=device, workdir=run_workdir(c, s, workdir),
+                            progress=progress, fresh=fresh))
+            if verbose and is_main_process():
+                print(describe(runs[-1]), flush=True)
     return runs
 
 
@@ -453,64 +596,107 @@ def describe(r: Dict) -> str:
             f"({r['seconds']:.0f} s)")
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options: the task, its data, the sweep, work folders, and the shared ones (`add_run_arguments`)."""
+    p = experiment_parser("lra", __doc__, EXAMPLES)
+    p.add_argument("--task", required=True, choices=TASKS, help="the LRA task (required; no default)")
+    p.add_argument("--data", default=None, metavar="DIR", help="folder with the task's official files (default: "
+                   "generate ListOps/Pathfinder/Path-X offline; the other tasks need it or --download)")
+    p.add_argument("--download", action="store_true", help="download IMDB (text) or CIFAR-10 (image) into --data, "
+                   "else FSSM_DATA, first; other tasks: the LRA release, with --lra-sha256")
+    p.add_argument("--lra-sha256", default=None, metavar="HEX", help="sha256 of the LRA release archive for "
+                   "--download (it publishes none; give the digest of a copy you trust)")
+    p.add_argument("--alphas", nargs="+", type=float, default=None, metavar="ALPHA",
+                   help="alphas to train (default: the task's alpha, as in the paper)")
+    p.add_argument("--betas", nargs="+", default=["learn"], metavar="BETA",
+                   help="numbers (a fixed beta) or 'learn' (trainable from 0)")
+    p.add_argument("--tag", default=None, help="results name suffix: lra-TASK-TAG-SCALE.json, for runs whose --set "
+                   "overrides make them differ from the scale's defaults (default: none)")
+    p.add_argument("--workdir", default=None, metavar="DIR", help="folder of the runs' work folders: checkpoints "
+                   "and metrics logs (default: FSSM_DATA/runs)")
+    p.add_argument("--fresh", action="store_true", help=f"delete each run's {', '.join(RUN_FILES)} first and train "
+                   "from scratch, instead of resuming or reusing a finished run")
+    add_run_arguments(p, LRAConfig, seeds=(0,), fixed=CLI_FIELDS)
+    return p
+
+
+def _results_name(args) -> str:
+    """lra-TASK[-TAG]; ValueError for a --tag that is not a plain file-name part."""
+    if args.tag is not None and not re.fullmatch(r"[A-Za-z0-9_.]+", args.tag):
+        raise ValueError(f"--tag must be letters, digits, '_' or '.', got {args.tag!r}")
+    return f"lra-{args.task}" + (f"-{args.tag}" if args.tag else "")
+
+
+def _check_download(args) -> None:
+    """--download of the LRA release needs --lra-sha256 (64 hex digits): ValueError otherwise."""
+    if not args.download or args.task in _DOWNLOADS:
+        return
+    if args.lra_sha256 is None:
+        raise ValueError(f"--download for {args.task} fetches the LRA release, which publishes no checksum: pass "
+                         f"--lra-sha256 with the digest of a copy you trust (ListOps, Pathfinder and Path-X also "
+                         f"run offline without --data)")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", args.lra_sha256):
+        raise ValueError(f"--lra-sha256 must be 64 hex digits, got {args.lra_sha256!r}")
+
+
+def _download(args) -> str:
+    """Run --download: rank 0 downloads, then the other ranks find the verified copy. Returns the --data folder."""
+    from ..data import lra as lra_data
+    from ..data.registry import download_lra_release
+
+    if args.task in _DOWNLOADS:
+        fetch = getattr(lra_data, _DOWNLOADS[args.task][0])
+    else:
+        def fetch(root):  # the data root: --data's search covers the release's nested task folders
+            download_lra_release(args.lra_sha256, root)
+            return data_root(root)
+    init_distributed(args.device)
+    data = fetch(args.data) if is_main_process() else None  # one download
+    barrier()
+    return data if is_main_process() else fetch(args.data)
+
+
+def plan(args, cfg: LRAConfig, configs: Sequence[LRAConfig], device) -> Dict[str, object]:
+    """What a run of the CLI would do (printed by --dry-run): runs, processes, data, work folders, results file.
+
+    Reads folders (and each existing last.pt's epoch) only; ValueError or FileNotFoundError when it could not run.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)  # torchrun's; a dry run joins no process group
+    if cfg.batch_size % world:
+        raise ValueError(f"batch size {cfg.batch_size} must be a multiple of the number of processes {world}")
+    n = len(configs) * len(args.seeds)
+    sweep = " ".join(f"alpha={c.alpha:g},beta={c.beta if isinstance(c.beta, str) else f'{c.beta:g}'}" for c in configs)
+    work = [f"{run_workdir(c, s, args.workdir)}: {workdir_state(run_workdir(c, s, args.workdir), c.epochs, args.fresh)}"
+            for c in configs for s in args.seeds]
+    return run_plan(args, cfg, device, output_path(_results_name(args), args), task=args.task,
+                    runs=f"{n} = {len(configs)} (alpha, beta) x {len(args.seeds)} seeds ({sweep})",
+                    processes=f"{world} (global batch {cfg.batch_size}, {cfg.batch_size // world} per process)",
+                    data=describe_data(cfg, args.data, args.download), work=work)
+
+
 def main(argv=None) -> Optional[str]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--task", required=True, choices=TASKS)
-    p.add_argument("--scale", default="book", choices=SCALES)
-    p.add_argument("--data", default=None, help="folder with the task's official files (default: generate "
-                   "ListOps/Pathfinder/Path-X offline)")
-    p.add_argument("--download", action="store_true", help="download IMDB or CIFAR-10 into FSSM_DATA first; "
-                   "other tasks: the LRA release, with --lra-sha256")
-    p.add_argument("--lra-sha256", default=None, help="sha256 of the LRA release archive (it publishes none; "
-                   "give the digest of a copy you trust)")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--alphas", nargs="+", type=float, default=None, help="default: the task's alpha")
-    p.add_argument("--betas", nargs="+", default=["learn"], help="numbers (fixed beta) or 'learn'")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
-                   help="override config fields, e.g. --set norm=layer d_model=64 (see LRAConfig)")
-    p.add_argument("--tag", default=None, help="results name suffix: results/lra-TASK-TAG-SCALE.json (for runs "
-                   "whose --set overrides make them differ from the scale's defaults)")
-    p.add_argument("--workdir", default=None, help="folder of the runs' checkpoints and logs "
-                   "(default FSSM_DATA/runs)")
-    add_run_arguments(p)
+    """`python -m fssm.experiments.lra` (see --help): returns the results path (rank 0), None for --dry-run."""
+    p = build_parser()
     args = p.parse_args(argv)
+    cfg = cli_config(p, args, LRAConfig, functools.partial(LRAConfig.for_task, args.task, args.scale), CLI_FIELDS)
+    device = cli_device(p, args)
+    alphas = args.alphas or [cfg.alpha]
     try:
-        if args.tag is not None and not re.fullmatch(r"[A-Za-z0-9_.]+", args.tag):
-            raise ValueError(f"--tag must be letters, digits, '_' or '.', got {args.tag!r}")
-        betas = [parse_beta(b) for b in args.betas]
-        overrides = {**({"epochs": args.epochs} if args.epochs else {}), **parse_overrides(args.set)}
-        cfg = LRAConfig.for_task(args.task, args.scale, **overrides)
-    except ValueError as e:
+        name = _results_name(args)
+        configs = sweep_configs(cfg, alphas, args.betas)
+        _check_download(args)
+        if args.dry_run:
+            print_plan("lra", plan(args, cfg, configs, device))
+            return None
+        if not args.download:
+            describe_data(cfg, args.data)  # fail now, not after the first run: e.g. --data missing
+    except (ValueError, FileNotFoundError) as e:
         p.error(str(e))
-    data = args.data
-    if args.download:
-        from ..data import lra
-
-        from ..data.registry import download_lra_release
-
-        fetch = {"text": lra.download_imdb, "image": lra.download_cifar10}.get(args.task)
-        if fetch is None:
-            if args.lra_sha256 is None:
-                p.error(f"--download for {args.task} fetches the LRA release, which publishes no checksum: pass "
-                        f"--lra-sha256 with the digest of a copy you trust (ListOps, Pathfinder and Path-X also "
-                        f"run offline without --data)")
-
-            def fetch(root):  # the data root: --data's search covers the release's nested task folders
-                download_lra_release(args.lra_sha256, root)
-                return data_root(root)
-        init_distributed(args.device)
-        if is_main_process():  # one download; the other ranks then find the verified, extracted copy
-            data = fetch(data)
-        barrier()
-        if not is_main_process():
-            data = fetch(args.data)
+    data = _download(args) if args.download else args.data
     t0, commit = time.perf_counter(), git_commit()
-    runs = run_sweep(cfg, args.alphas or [cfg.alpha], betas, args.seeds, data=data, device=args.device,
-                     progress=not args.no_progress, verbose=True, workdir=args.workdir)
-    path = None
-    if is_main_process():
-        path = save_sweep(f"lra-{args.task}" + (f"-{args.tag}" if args.tag else ""), args, cfg, runs, t0, commit)
+    runs = run_sweep(cfg, alphas, args.betas, args.seeds, data=data, device=args.device,
+                     progress=not args.no_progress, verbose=True, workdir=args.workdir, fresh=args.fresh)
+    path = save_sweep(name, args, cfg, runs, t0, commit) if is_main_process() else None
     shutdown_distributed()
     return path
 

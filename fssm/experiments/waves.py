@@ -4,14 +4,14 @@ Inputs superpose cos(f_w t) for f = 1, 16, 256, 4096 rad/time sampled at dt = 1e
 1e-4, 1.6e-3, 2.56e-2 and 0.41 rad/sample); a one-layer S4D model regresses the four amplitudes. The
 frequency bias shows as a test error that grows with the wave's frequency; alpha and beta move it.
 
-    python -m fssm.experiments.waves --scale book                 # the four (alpha, beta) configurations
-    python -m fssm.experiments.waves --scale colab --seeds 0 1 2 --configs 1,0 10,0.5
-Writes results/waves-SCALE.json (per-wave test error per epoch, Im(a_j) per epoch, provenance).
+The CLI trains every (alpha, beta) of --configs once per seed on generated data (nothing is downloaded)
+and writes waves-SCALE.json (per-wave test error per epoch, Im(a_j) per epoch, provenance) into --out.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -25,11 +25,24 @@ from ..data import Batches, WavesDataset
 from ..layer import S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
-from .common import add_run_arguments, git_commit, save_sweep
+from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
+                  save_sweep)
+from .common import git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "main"]
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser",
+           "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
+# Command lines shown in --help (tests run each with --dry-run appended).
+EXAMPLES = (
+    "python -m fssm.experiments.waves --scale book          # the paper's four (alpha, beta), seeds 0 1 2",
+    "python -m fssm.experiments.waves --scale colab --configs 1,0 10,0.5 --seeds 0",
+    "python -m fssm.experiments.waves --scale colab --sobolev-norm continuous --configs 1,1",
+    "python -m fssm.experiments.waves --scale paper --epochs 50 --set lr=3e-3 --out results",
+    "python -m fssm.experiments.waves --scale colab --dry-run   # print the plan; train and write nothing",
+)
+# Config fields the CLI sets through options of their own (--set refuses them, naming the option).
+CLI_FIELDS = {"alpha": "--configs", "beta": "--configs", "sobolev_norm": "--sobolev-norm"}
 PAPER_LENGTH = 62832  # the paper's L: 2*pi*1e4, one period of the slowest wave
 PAPER_SOBOLEV_SCALE = 10000.0  # the paper's M at L = 62832
 SOBOLEV_NORMS = ("paper", "continuous", "fft")
@@ -191,26 +204,51 @@ def chance_mae(low: float = 0.1, high: float = 1.0) -> float:
     return (high - low) / 4
 
 
-def main(argv=None) -> str:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--scale", default="book", choices=SCALES)
-    p.add_argument("--configs", nargs="+", default=[f"{a:g},{b:g}" for a, b in PAPER_CONFIGS],
-                   help="alpha,beta pairs")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=None)
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options: --configs, --sobolev-norm and the shared ones (`add_run_arguments`)."""
+    p = experiment_parser("waves", __doc__, EXAMPLES)
+    p.add_argument("--configs", nargs="+", default=[f"{a:g},{b:g}" for a, b in PAPER_CONFIGS], metavar="ALPHA,BETA",
+                   help="(alpha, beta) pairs to train, e.g. 1,0 10,0.5 (default: the paper's four)")
     p.add_argument("--sobolev-norm", default="paper", choices=SOBOLEV_NORMS,
                    help="frequency measure of the Sobolev weight (see WavesConfig.sobolev_scale)")
-    add_run_arguments(p)
-    args = p.parse_args(argv)
+    add_run_arguments(p, WavesConfig, seeds=(0, 1, 2), fixed=CLI_FIELDS)
+    return p
+
+
+def parse_configs(parser: argparse.ArgumentParser, items: Sequence[str]) -> List[Tuple[float, float]]:
+    """'ALPHA,BETA' strings -> [(alpha, beta)]; anything else is a usage error naming --configs."""
     try:
-        configs = [tuple(float(v) for v in c.split(",")) for c in args.configs]
-        assert all(len(c) == 2 for c in configs)
-    except (ValueError, AssertionError):
-        p.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {args.configs}")
-    overrides = {"sobolev_norm": args.sobolev_norm, **({"epochs": args.epochs} if args.epochs else {})}
-    cfg = WavesConfig.for_scale(args.scale, **overrides)
+        configs = [tuple(float(v) for v in c.split(",")) for c in items]
+        if all(len(c) == 2 for c in configs):
+            return configs
+    except ValueError:
+        pass
+    parser.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {' '.join(items)}")
+
+
+def plan(args, cfg: WavesConfig, configs: Sequence[Tuple[float, float]], device) -> Dict[str, object]:
+    """What a run of the CLI would do (printed by --dry-run): runs, data, the results file."""
+    runs = ", ".join(f"alpha={a:g} beta={b:g}" for a, b in configs)
+    return run_plan(
+        args, cfg, device, output_path("waves", args),
+        runs=f"{len(configs) * len(args.seeds)} = {len(configs)} configurations x {len(args.seeds)} seeds ({runs})",
+        data=f"generated in memory (WavesDataset, seed {cfg.data_seed}): {cfg.n_train} train and {cfg.n_test} "
+             f"test signals of length {cfg.L}; nothing to download")
+
+
+def main(argv=None) -> Optional[str]:
+    """`python -m fssm.experiments.waves` (see --help): returns the results path written, None for --dry-run."""
+    p = build_parser()
+    args = p.parse_args(argv)
+    configs = parse_configs(p, args.configs)
+    cfg = cli_config(p, args, WavesConfig, functools.partial(WavesConfig.for_scale, args.scale), CLI_FIELDS,
+                     sobolev_norm=args.sobolev_norm)
+    device = cli_device(p, args)
+    if args.dry_run:
+        print_plan("waves", plan(args, cfg, configs, device))
+        return None
     t0, commit = time.perf_counter(), git_commit()
-    runs = run_sweep(cfg, configs, args.seeds, device=args.device, progress=not args.no_progress, verbose=True)
+    runs = run_sweep(cfg, configs, args.seeds, device=device, progress=not args.no_progress, verbose=True)
     return save_sweep("waves", args, cfg, runs, t0, commit)
 
 
