@@ -152,8 +152,15 @@ def test_explicit_package_list_names_every_package():
 def _venv_with_wheel(tmp_path):
     """A new environment holding fssm's wheel (not editable); its other packages come from the test's
     environment through a path file (so nothing is downloaded), which does not bring the editable fssm."""
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", ROOT,
+    import shutil
+
+    src, wheels = tmp_path / "src", tmp_path / "wheels"  # a copy: building writes build/ and *.egg-info there
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("fssm", "results"):
+        shutil.copytree(os.path.join(ROOT, name), src / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(os.path.join(ROOT, name), src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(src),
                     "-w", str(wheels)], check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = glob.glob(str(wheels / "fssm-*.whl"))
     env_dir = tmp_path / "env"
