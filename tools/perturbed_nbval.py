@@ -76,7 +76,7 @@ out["float32 rfft, one bin"] = torch.fft.rfft(x[:8192])[1234].real.item()
 rng = np.random.default_rng(0)
 M = rng.standard_normal((300, 300))
 out["numpy float64 matmul, one entry"] = float((M @ M.T)[3, 5])
-out["subnormal 1e-40 * 1.0 (float32)"] = (torch.tensor(1e-40) * 1.0).item()
+out["a subnormal float32, times 1"] = (torch.tensor(1e-40) * 1.0).item()
 print(json.dumps(out))
 """
 
