@@ -4,7 +4,8 @@
 # {doc}`Chapter 6 <06_alpha>` swept the scaling $\alpha$ of the initialization and {doc}`chapter 7 <07_sobolev>`
 # the Sobolev exponent $\beta$, each on its own. This chapter puts the two together as {cite:t}`yu2025tuning` do
 # in their first experiment: a one-layer S4D model reads a sum of four cosine waves and must report the
-# amplitude of each. An untuned model learns the slow waves and not the fast ones; the paper tunes
+# amplitude of each (four in their public code; the caption of their Figure 1 speaks of three, and the book
+# follows the code). An untuned model learns the slow waves and not the fast ones; the paper tunes
 # $(\alpha, \beta)$ to move this frequency bias. We set the experiment up, place the waves and the models'
 # modes on one frequency axis, train three configurations at book scale (three seeds each is too slow here,
 # so two configurations), and compare, claim by claim, with the paper.
@@ -91,9 +92,10 @@ print("scale:", fssm.get_scale(), "| device:", fssm.get_device())
 #
 # **The paper's configurations.** $(\alpha, \beta) \in \{(1, 0), (100, 1), (0.01, -1), (10, 0.5)\}$: the
 # untuned model, two that push the bias towards high frequencies, one that pushes it further down
-# (`waves.PAPER_CONFIGS`). The Sobolev weight of the paper's code is $(1 + 2\omega)^\beta$ with $\omega$ in
-# rad/sample (`sobolev_norm='paper'`); chapter 7 also introduced the weight on the continuous frequency,
-# $(1 + |s|)^\beta$ with $s = \omega/\Delta t$ in rad/time (`sobolev_norm='continuous'`).
+# (`waves.PAPER_CONFIGS`). The nominal Sobolev weight of the paper's code is $(1 + \omega)^\beta$ with $\omega$ in
+# rad/sample (`sobolev_norm='paper'`, applied as intended; chapter 7, section 7.3, shows that the authors' code
+# applied it one-sided, which made $\beta = 1$ a flat gain); chapter 7 also introduced the weight on the
+# continuous frequency, $(1 + |s|)^\beta$ with $s = \omega/\Delta t$ in rad/time (`sobolev_norm='continuous'`).
 #
 # **The scales.** `WavesConfig.for_scale` fills in the sizes; only `L`, the data sizes and the optimiser
 # settings change, never the frequencies, $\Delta t$ or the model.
@@ -112,7 +114,8 @@ print(f"this chapter runs scale '{fssm.get_scale()}' on {fssm.get_device()}: wav
 # %% [markdown]
 # **Check.** The four waves sit at $f_w\Delta t$ rad/sample and below $\pi$; the chance level is $0.225$, both
 # by the formula and on the book-scale test set (predicting $0.55$ for every amplitude); and the paper's
-# normalization gives the same weight $1 + 2\omega$ (to 4 digits) at every scale.
+# normalization gives the same weight as the authors' code, $1 + m/10^4$ at $\omega = 2\pi m/62\,832$, i.e.
+# $1 + \omega$ to 6 digits, at every scale.
 
 # %%
 assert np.allclose(omega_waves, [1e-4, 1.6e-3, 2.56e-2, 0.4096], rtol=1e-12) and omega_waves.max() < math.pi
@@ -121,7 +124,10 @@ mae_mean = (test_set.amplitudes - 0.55).abs().mean(0)
 assert abs(waves.chance_mae() - 0.225) < 1e-12 and bool(((mae_mean - 0.225).abs() < 0.015).all())
 for sc in fssm.utils.SCALES:
     c = waves.WavesConfig.for_scale(sc)
-    assert abs(c.L / (math.pi * c.sobolev_scale) - 2.0) < 1e-4  # k/M = 2 omega with k = omega L / pi
+    # bin k = omega L / pi of the layer's grid: k/M must equal the authors' m/10^4 with m = omega 62832 / (2 pi)
+    k_over_M = c.L / (math.pi * c.sobolev_scale)  # per unit omega
+    assert abs(k_over_M - waves.PAPER_LENGTH / (2 * math.pi * waves.PAPER_SOBOLEV_SCALE)) < 1e-12
+    assert abs(k_over_M - 1.0) < 3e-6
 print("chance MAE 0.225; on the test set predicting 0.55 scores", ", ".join(f"{v:.3f}" for v in mae_mean.tolist()))
 
 # %% [markdown]
@@ -387,13 +393,13 @@ print(f"alpha = {alpha4:.2f}: modes at {y4.min():.0f} .. {y4.max():.0f} rad/time
 # %% [markdown]
 # **Exercise 8.2 (the two weights at the waves).** For $\beta = 1$, compute the Sobolev weight at each wave
 # with `sobolev_norm='paper'` and with `'continuous'`, using the layer's bins $k = \omega L/\pi$ and the
-# config's $M$. Show that they are $1 + 2\omega_w$ and $1 + f_w$.
+# config's $M$. Show that they are $1 + \omega_w$ and $1 + f_w$.
 
 # %% tags=["hide-input"]
 # Solution
-# w = 1 + k/M with k = omega L / pi: paper M = 1e4 L / 62832 gives 1 + 2.0000 omega; continuous M = L dt / pi
-# gives 1 + omega / dt = 1 + f.
-for norm, expected in (("paper", 1 + 2 * omega_waves), ("continuous", 1 + np.array(cfg.freqs))):
+# w = 1 + k/M with k = omega L / pi: paper M = 2 10^4 L / 62832 gives 1 + 1.000002 omega; continuous
+# M = L dt / pi gives 1 + omega / dt = 1 + f.
+for norm, expected in (("paper", 1 + omega_waves), ("continuous", 1 + np.array(cfg.freqs))):
     c = dataclasses.replace(cfg, sobolev_norm=norm)
     w_bins = 1 + (omega_waves * c.L / math.pi) / c.sobolev_scale
     assert np.allclose(w_bins, expected, rtol=1e-4), (norm, w_bins)

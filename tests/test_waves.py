@@ -51,8 +51,21 @@ def test_model_follows_the_paper_setup():
     groups = {n: (g["lr"], g["weight_decay"]) for g in fssm.train.param_groups(m, cfg.lr, 0.0, verbose=False)
               for n in g["names"]}
     assert groups["ssm.kernel.A_imag"][0] == 0.1 and groups["ssm.kernel.log_A_real"][0] == 1e-3
-    # the Sobolev weight is the paper's function of omega: M scales with L
-    assert waves.WavesConfig(L=waves.PAPER_LENGTH).sobolev_scale == 10000.0
+    # the Sobolev weight is the authors' function of omega: M scales with L (2 x 10^4 on the 2L grid at L = 62832)
+    assert waves.WavesConfig(L=waves.PAPER_LENGTH).sobolev_scale == 20000.0
+
+
+@pytest.mark.parametrize("L", [waves.PAPER_LENGTH, 1024])
+def test_paper_norm_is_the_authors_nominal_weight_at_the_same_frequency(L):
+    """The authors' waves code (models/s4/s4d.py) weighs bin m of an unpadded 62832-point FFT, at
+    omega = 2 pi m / 62832, by 1 + m/10^4: as a function of omega, 1 + omega 62832 / (2 pi 10^4), about 1 + omega.
+    The layer's padded grid holds omega = pi k / L in bin k: the weight 1 + k/M must be that same function."""
+    M = waves.WavesConfig(L=L).sobolev_scale
+    for k in (1, 7, 100, L // 3, L):
+        omega = math.pi * k / L
+        authors = 1 + omega * waves.PAPER_LENGTH / (2 * math.pi * waves.PAPER_SOBOLEV_SCALE)
+        assert abs((1 + k / M) - authors) < 1e-12 * authors, (L, k)
+        assert abs(authors - (1 + omega)) < 3e-6 * (1 + omega)  # nominally (1 + omega)^beta, not (1 + 2 omega)^beta
 
 
 def test_smoke_run_records_errors_and_modes_per_epoch():
@@ -83,7 +96,7 @@ def test_sobolev_norms_give_the_documented_weights():
 
     L, dt = 1024, 1e-4
     omega = m.pi * 100 / L  # bin 100 of the 2L-point grid
-    for norm, expected in (("paper", 1 + 2 * omega), ("continuous", 1 + omega / dt), ("fft", 1 + omega / (2 * m.pi))):
+    for norm, expected in (("paper", 1 + omega), ("continuous", 1 + omega / dt), ("fft", 1 + omega / (2 * m.pi))):
         M = waves.WavesConfig(L=L, dt=dt, sobolev_norm=norm).sobolev_scale
         assert abs((1 + 100 / M) - expected) < 1e-5 * expected, norm  # paper: 62832 ~ 2 pi 1e4
     with pytest.raises(ValueError, match="sobolev_norm"):

@@ -44,7 +44,7 @@ EXAMPLES = (
 # Config fields the CLI sets through options of their own (--set refuses them, naming the option).
 CLI_FIELDS = {"alpha": "--configs", "beta": "--configs", "sobolev_norm": "--sobolev-norm"}
 PAPER_LENGTH = 62832  # the paper's L: 2*pi*1e4, one period of the slowest wave
-PAPER_SOBOLEV_SCALE = 10000.0  # the paper's M at L = 62832
+PAPER_SOBOLEV_SCALE = 10000.0  # M of the authors' waves code, on the bins of an unpadded L-point FFT
 SOBOLEV_NORMS = ("paper", "continuous", "fft")
 
 
@@ -84,7 +84,11 @@ class WavesConfig:
     def sobolev_scale(self) -> float:
         """M of (1 + k/M)^beta on the layer's 2L-point rfft grid (bin k at omega = pi k / L rad/sample).
 
-        'paper': M = 1e4 L / 62832, i.e. w ~ (1 + 2 omega)^beta, the paper's waves code at any L;
+        'paper': M = 2e4 L / 62832 (= L / pi to 3e-6), i.e. w = (1 + omega)^beta: the *nominal* weight of the
+            authors' waves code (models/s4/s4d.py: (1 + m/10^4)^beta on bin m of an unpadded L-point FFT, which
+            sits at omega = 2 pi m / L, at L = 62832), here applied as intended, even in frequency on the padded
+            grid; their code applied it one-sided and took the real part, which makes it a nearly flat gain
+            (book section 7.3);
         'continuous': M = L dt / pi, i.e. w = (1 + |s|)^beta with s = omega / dt in rad/time (chapter 7);
         'fft': M = 2L, i.e. w = (1 + omega / (2 pi))^beta, the layer's default (the paper's LRA code).
         """
@@ -92,7 +96,7 @@ class WavesConfig:
             return self.L * self.dt / math.pi
         if self.sobolev_norm == "fft":
             return 2.0 * self.L
-        return PAPER_SOBOLEV_SCALE * self.L / PAPER_LENGTH
+        return 2 * PAPER_SOBOLEV_SCALE * self.L / PAPER_LENGTH  # the layer's bins are pi k / L: twice as many
 
     @classmethod
     def for_scale(cls, scale: str, **overrides) -> "WavesConfig":
