@@ -202,7 +202,7 @@ print("2N-mode sum is real and equals kernel(L) to 1e-10 (float64): OK")
 # Two remarks make this precise. First, $\omega$ is only defined modulo $2\pi$: the frequencies $s$ and
 # $s + 2\pi/\Delta t$ give identical samples. This is **aliasing**; a mode with
 # $\Delta t\,|y_j| > \pi$ looks, to the sequence, like a slower one, which is why `S4DKernel` warns
-# when $\alpha \max_j |y_j|\,\Delta t > \pi$. Second, the kernel is not a sampled tone but the output
+# when $\max_j |y_j|\,\Delta t_{\max} > \pi$ (the $y_j$ as initialized, already scaled by $\alpha$). Second, the kernel is not a sampled tone but the output
 # of a discretized system, so its response matches the continuous one only approximately:
 #
 # $$

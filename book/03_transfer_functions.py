@@ -434,7 +434,8 @@ plot.plt.show()
 # $[0, \pi]$ peaks at $|\omega_{\text{alias}}|$. A model whose eigenvalues oscillate faster than the
 # Nyquist frequency $\pi/\Delta t$ thus does not respond to the high frequency the continuous system was
 # built for; its bump lands somewhere in the low band instead. `fssm.S4DKernel` warns with
-# `fssm.AliasingWarning` when $\alpha\,\max_j|\mathrm{Im}\,a_j|\,\Delta t_{\max} > \pi$. Below we build such
+# `fssm.AliasingWarning` when $\max_j|\mathrm{Im}\,a_j|\,\Delta t_{\max} > \pi$ for the initialized $a_j$ (which
+# already include the factor $\alpha$). Below we build such
 # a mode on purpose, so we first check that the warning is raised and then silence exactly this warning
 # category for the rest of the cell.
 

@@ -282,8 +282,8 @@ class S4DKernel(nn.Module):
             effect = ("alias (they fold back into [-pi, pi])" if self.disc == "zoh"
                       else "are squeezed towards pi by the bilinear warp 2 arctan(dt y / 2)")
             warnings.warn(
-                f"alpha * max|Im(A)| * dt_max = {worst:.3g} exceeds pi: the fastest modes oscillate faster "
-                f"than the Nyquist frequency of the sampled signal and {effect}",
+                f"max|Im(a_j)| * dt_max = {worst:.3g} exceeds pi (a_j as initialized, alpha included): the "
+                f"fastest modes oscillate faster than the Nyquist frequency of the sampled signal and {effect}",
                 AliasingWarning,
                 stacklevel=3,
             )
