@@ -173,7 +173,8 @@ print("library = autograd; stored term = Lorentzian |c|/((s-y)^2 + x^2); dg/dy =
 # $$
 #
 # The first term is the stored mode's share, the bound $\frac{|c_j|}{\pi}\int\frac{|r\hat u|}{(s-y_j)^2+x_j^2}ds$
-# stated by {cite:t}`yu2025tuning`; the last step uses that for real signals $r(-s) = \overline{r(s)}$ and
+# (our derivation of the argument of {cite:t}`yu2025tuning` that the gradient of $y_j$ is local in frequency; we
+# do not quote their statement); the last step uses that for real signals $r(-s) = \overline{r(s)}$ and
 # $\hat u(-s) = \overline{\hat u(s)}$, so $|r\hat u|$ is even and the partner's term (substitute
 # $s \to -s$) equals the stored one. The weight $1/((s - y_j)^2 + x_j^2)$ is the whole story:
 #

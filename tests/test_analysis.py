@@ -28,7 +28,7 @@ def test_transfer_function_is_partial_fractions_of_dense_resolvent():
 
 
 def test_single_mode_total_variation_closed_form_and_bound():
-    """The numbers of PAPER.md section 3: x=-0.5, y=3, c=1.3+0.4i, B=10."""
+    """The example of book chapter 4 (our own, not the paper's): x=-0.5, y=3, c=1.3+0.4i, B=10."""
     a, c, B = complex(-0.5, 3.0), complex(1.3, 0.4), 10.0
     closed = mode_total_variation(c, a, lo=B)
     assert abs(closed - 0.193977) < 1e-6
