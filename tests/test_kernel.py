@@ -120,3 +120,12 @@ def test_custom_init_tensor_and_fixed_dt():
     torch.testing.assert_close(k.A_imag[0], 10.0 * a.imag)
     assert "log_dt" in dict(k.named_buffers())
     torch.testing.assert_close(k.ssm()["dt"], torch.full((2,), 1e-4))
+
+
+def test_aliasing_warning_reports_the_product_it_checks_with_alpha_counted_once():
+    """The warning's number is max|Im(a_j)| * dt_max of the modes as initialized (alpha already in a_j)."""
+    with pytest.warns(fssm.AliasingWarning) as caught:
+        k = fssm.S4DKernel(1, 8, alpha=4.0, dt_min=0.2, dt_max=0.2)
+    worst = k.ssm()["A"].imag.abs().max().item() * 0.2  # 4 * 7 pi * 0.2 = 17.6, above pi
+    message = str(caught[0].message)
+    assert f"{worst:.3g}" in message and f"{4.0 * worst:.3g}" not in message and "alpha *" not in message
