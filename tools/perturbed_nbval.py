@@ -124,7 +124,7 @@ def run_nbval(targets: List[str], extra: Dict[str, str], ipython_dir: str) -> Di
     seconds = time.perf_counter() - t0
     tail = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error|errors|skipped)", tail)}
-    failures = re.findall(r"^FAILED (\S+)", out.stdout, re.M)
+    failures = re.findall(r"^FAILED (.+?)(?: - |$)", out.stdout, re.M)  # e.g. "book/07_sobolev.ipynb::Cell 8"
     return {"passed": counts.get("passed", 0), "failed": counts.get("failed", 0) + counts.get("error", 0)
             + counts.get("errors", 0), "failures": failures, "seconds": round(seconds, 1), "summary": tail,
             "returncode": out.returncode}
