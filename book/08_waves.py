@@ -346,13 +346,14 @@ print("nominal weight (1 + omega)^beta at the top initial mode:",
 # %% [markdown]
 # ## 8.5 Larger scales
 #
-# The colab and paper scales are run from the command line (they write `results/waves-SCALE.json` with
-# provenance: scale, device, commit, date):
+# The colab and paper scales are run from the command line. Each run writes `waves-SCALE.json` with its
+# provenance (scale, device, commit, date) into `./fssm-results`; with `--out results` it goes into the
+# repository's stored results, and with `FSSM_RESULTS=fssm-results` this chapter reads yours:
 #
 # ```bash
-# python -m fssm.experiments.waves --scale colab                                        # the paper's 4 configurations
+# python -m fssm.experiments.waves --scale colab                  # the paper's 4 configurations
 # python -m fssm.experiments.waves --scale colab --sobolev-norm continuous --configs 1,1
-# python -m fssm.experiments.waves --scale paper                                        # L = 62832, 10^4 samples
+# python -m fssm.experiments.waves --scale paper                  # L = 62832, 10^4 samples
 # ```
 #
 # The colab scale takes minutes per run on a GPU (about 4 minutes per run on a 2-core CPU), the paper scale
