@@ -651,16 +651,13 @@ plot.plt.show()
 # the live run's mean (the last row of the table above).
 
 # %% tags=["stored-results"]
-from fssm.experiments import common
+from fssm.experiments import common, waves
 
 stored = common.read_results("waves", "colab")
 print(common.describe_stored(stored, "waves", "colab", "python -m fssm.experiments.waves --scale colab --out results"))
 if stored is not None:
-    E = common.group_runs(stored["runs"], "final_test_mae").get((1.0, 0.0))
-    if E is None:
-        print("  (this file has no run with alpha = 1, beta = 0)")
-    else:
-        print(f"  alpha = 1, beta = 0, {len(E)} seeds: mean final MAE per wave " + "  ".join(f"{e:.3f}" for e in E.mean(0)))
+    lines = waves.final_mae_summary(stored["runs"], keep=lambda al, be: (al, be) == (1.0, 0.0))
+    print("\n".join("  " + line for line in lines) or "  (this file has no run with alpha = 1, beta = 0)")
 
 # %% [markdown]
 # ## Summary

@@ -539,15 +539,13 @@ for al in alphas_run:
 # its provenance. It is written by `python -m fssm.experiments.waves --scale colab` and never typed in.
 
 # %% tags=["stored-results"]
-from fssm.experiments import common
+from fssm.experiments import common, waves
 
 stored = common.read_results("waves", "colab")
 print(common.describe_stored(stored, "waves", "colab", "python -m fssm.experiments.waves --scale colab --out results"))
 if stored is not None:
     print(f"  L = {stored['config']['L']}, {stored['config']['epochs']} epochs")
-    for (al, be), E in common.group_runs(stored["runs"], "final_test_mae").items():
-        print(f"  alpha = {al:g}, beta = {be:g} ({len(E)} seeds): mean final MAE per wave "
-              + " ".join(f"{v:.3f}" for v in E.mean(0)))
+    print("\n".join("  " + line for line in waves.final_mae_summary(stored["runs"])))
 
 # %%
 live = common.group_runs(runs, "final_test_mae")  # {(alpha, beta): (seeds, waves)}

@@ -731,18 +731,14 @@ plot.plt.show()
 # changed at the same time, so they do not isolate $\beta$):
 
 # %% tags=["stored-results"]
-from fssm.experiments import common
+from fssm.experiments import common, waves
 
 stored = common.read_results("waves", "colab")
 print(common.describe_stored(stored, "waves", "colab", "python -m fssm.experiments.waves --scale colab --out results"))
 if stored is not None:
     print(f"  L = {stored['config']['L']}, {stored['config']['epochs']} epochs, "
           f"Sobolev norm {stored['config'].get('sobolev_norm', 'paper')}")
-    for (al, be), E_s in common.group_runs(stored["runs"], "final_test_mae").items():
-        if be != 0:
-            print(f"  alpha = {al:g}, beta = {be:g} ({len(E_s)} seeds): mean final MAE per wave "
-                  + " ".join(f"{v:.3f}" for v in E_s.mean(0)) + " | min-max "
-                  + " ".join(f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(E_s.min(0), E_s.max(0))))
+    print("\n".join("  " + line for line in waves.final_mae_summary(stored["runs"], keep=lambda al, be: be != 0)))
 
 # %%
 torch.set_default_dtype(torch.float64)  # the exercises are analysis again

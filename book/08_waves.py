@@ -360,17 +360,14 @@ print("nominal weight (1 + omega)^beta at the top initial mode:",
 # much longer. If stored, the colab-scale results are shown here:
 
 # %% tags=["stored-results"]
-from fssm.experiments import common
+from fssm.experiments import common, waves
 
 stored = common.read_results("waves", "colab")
 print(common.describe_stored(stored, "waves", "colab", "python -m fssm.experiments.waves --scale colab --out results"))
 if stored is not None:
     print(f"  L = {stored['config']['L']}, {stored['config']['epochs']} epochs, "
           f"Sobolev norm {stored['config'].get('sobolev_norm', 'paper')}")
-    for (al, be), E_s in common.group_runs(stored["runs"], "final_test_mae").items():
-        print(f"  ({al:g}, {be:g}), {len(E_s)} seeds: mean final MAE per wave "
-              + " ".join(f"{v:.3f}" for v in E_s.mean(0)) + " | min-max "
-              + " ".join(f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(E_s.min(0), E_s.max(0))))
+    print("\n".join("  " + line for line in waves.final_mae_summary(stored["runs"])))
 
 # %% [markdown]
 # ## 8.6 The paper's claims at book scale

@@ -123,3 +123,14 @@ def test_a_finished_checkpoint_is_reused_and_says_so(tmp_path, capsys):
     again = waves.run(cfg, seed=0, checkpoint=ckpt)
     assert capsys.readouterr().out.startswith(f"reusing finished run: {ckpt} holds epoch 1/1")
     assert again["history"] == first["history"]
+
+
+def test_final_mae_summary_gives_seed_means_and_ranges_per_configuration():
+    runs = [{"alpha": 1.0, "beta": 0.0, "final_test_mae": [0.1, 0.2, 0.3, 0.4]},
+            {"alpha": 1.0, "beta": 0.0, "final_test_mae": [0.3, 0.2, 0.1, 0.0]},
+            {"alpha": 10.0, "beta": 0.5, "final_test_mae": [0.5, 0.5, 0.5, 0.5]}]
+    lines = waves.final_mae_summary(runs)
+    assert lines[0] == ("alpha = 1, beta = 0 (2 seeds): mean final MAE per wave 0.200 0.200 0.200 0.200 | min-max "
+                        "[0.100, 0.300] [0.200, 0.200] [0.100, 0.300] [0.000, 0.400]")
+    assert lines[1].startswith("alpha = 10, beta = 0.5 (1 seeds)") and len(lines) == 2
+    assert waves.final_mae_summary(runs, keep=lambda al, be: be != 0) == lines[1:]

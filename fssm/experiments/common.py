@@ -108,17 +108,13 @@ def find_results(name: str, scale: str, folder: Optional[str] = None) -> Optiona
 
 
 def read_results(name: str, scale: str, folder: Optional[str] = None) -> Optional[Dict[str, Any]]:
-    """The stored results of a scale (searched as `find_results` does), or None when that run has not been made.
-
-    The returned dict has a key "path": the file it was read from.
-    """
+    """The stored results of a scale (searched as `find_results` does, which also gives the file's path), or None
+    when that run has not been made."""
     path = find_results(name, scale, folder)
     if path is None:
         return None
     with open(path) as f:
-        payload = json.load(f)
-    payload["path"] = path
-    return payload
+        return json.load(f)
 
 
 def describe_stored(stored: Optional[Dict[str, Any]], name: str, scale: str, command: Optional[str] = None) -> str:

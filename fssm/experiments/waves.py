@@ -29,7 +29,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
                   save_sweep)
 from .common import git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser",
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser", "final_mae_summary",
            "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
@@ -201,6 +201,20 @@ def describe(r: Dict) -> str:
     """One line: configuration, seed, final per-wave test MAE, seconds."""
     mae = ", ".join(f"{e:.4f}" for e in r["final_test_mae"])
     return f"alpha={r['alpha']:g} beta={r['beta']:g} seed={r['seed']}: test MAE per wave [{mae}] ({r['seconds']:.0f} s)"
+
+
+def final_mae_summary(runs: Sequence[Dict], keep=None) -> List[str]:
+    """One line per (alpha, beta) of a sweep's records `runs`: the mean final test MAE per wave over the seeds
+    and its min-max. keep: optional predicate keep(alpha, beta) selecting the configurations to describe."""
+    from .common import group_runs
+
+    lines = []
+    for (al, be), E in group_runs(runs, "final_test_mae").items():  # E r(seeds, waves)
+        if keep is None or keep(al, be):
+            lines.append(f"alpha = {al:g}, beta = {be:g} ({len(E)} seeds): mean final MAE per wave "
+                         + " ".join(f"{v:.3f}" for v in E.mean(0)) + " | min-max "
+                         + " ".join(f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(E.min(0), E.max(0))))
+    return lines
 
 
 def chance_mae(low: float = 0.1, high: float = 1.0) -> float:
