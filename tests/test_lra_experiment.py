@@ -180,3 +180,29 @@ def test_cli_says_it_reuses_a_finished_run_and_fresh_retrains(data_home, capsys)
     assert "reusing" not in out and not fresh["resumed"] and os.path.getmtime(last) != mtime
     log = [json.loads(line) for line in open(os.path.join(first["workdir"], "metrics.jsonl"))]
     assert [r["epoch"] for r in log if "train_loss" in r] == [0]  # the old log was deleted, not appended to
+
+
+def test_operator_baseline_guesses_each_outer_operators_most_frequent_value(tmp_path):
+    """Hand-made ListOps files: the guess is counted from train only and scored on test, exactly."""
+    from fssm.data.lra.listops import ListOps
+
+    train = ["[MAX 7 9 ]\t9", "[MAX 1 3 ]\t3", "[MAX 2 9 ]\t9", "[MIN 4 1 ]\t1", "[MIN 0 8 ]\t0", "[MIN 1 5 ]\t1",
+             "5\t5"]
+    test = ["[MAX 0 9 ]\t9", "[MAX 1 2 ]\t2", "[MIN 6 1 ]\t1", "[SM 3 4 ]\t7"]  # 9 and 1 right, 2 and 7 wrong
+    paths = {}
+    for name, rows in (("train", train), ("test", test)):
+        paths[name] = tmp_path / f"basic_{name}.tsv"
+        paths[name].write_text("Source\tTarget\n" + "\n".join(rows) + "\n")
+    splits = {name: ListOps(str(p), seq_len=16) for name, p in paths.items()}
+    assert lra.operator_baseline(splits) == 0.5
+    # and it is a baseline of the data only: reordering train changes nothing
+    paths["train"].write_text("Source\tTarget\n" + "\n".join(reversed(train)) + "\n")
+    assert lra.operator_baseline({"train": ListOps(str(paths["train"]), seq_len=16), "test": splits["test"]}) == 0.5
+
+
+def test_listops_runs_record_the_operator_baseline(data_home):
+    cfg = lra.LRAConfig.for_task("listops", "smoke")
+    r = lra.run(cfg, seed=0, workdir=str(data_home / "w"))
+    splits, _ = lra.load_splits(cfg)
+    assert r["operator_test"] == lra.operator_baseline(splits)
+    assert r["operator_test"] >= r["majority_test"] - 1e-12  # per operator can only help on train's own counts
