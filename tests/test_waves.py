@@ -39,11 +39,31 @@ def test_train_split_draws_distinct_grid_points_and_test_split_is_uniform():
         WavesDataset(10 ** 4 + 1)
 
 
+def test_scales_keep_the_papers_waves_or_whole_periods_with_the_modes_between_the_same_waves():
+    """'paper': the paper's frequencies and dt; book/colab: 1, 8, 64, 512 whole periods in L (each wave
+    averages to exactly zero), the alpha = 1 modes above the resolution 2 pi / L, and every paper alpha's
+    modes pi alpha (1.3 + n) between the same two waves as at the paper's frequencies."""
+    paper = waves.WavesConfig.for_scale("paper")
+    assert paper.freqs == (1.0, 16.0, 256.0, 4096.0) and paper.dt == 1e-4 and paper.L == 62832
+    modes = lambda alpha: [alpha * math.pi * (1.3 + n) for n in range(4)]  # rad/time
+    position = lambda c, alpha: [sum(f < y for f in c.freqs) for y in modes(alpha)]  # waves below each mode
+    for scale in ("book", "colab"):
+        c = waves.WavesConfig.for_scale(scale)
+        periods = [f * c.dt * c.L / (2 * math.pi) for f in c.freqs]
+        assert [round(k) for k in periods] == [1, 8, 64, 512] and max(abs(k - round(k)) for k in periods) < 1e-9
+        x = superposed_waves(torch.eye(4, dtype=torch.float64), c.freqs, c.dt, c.L)  # r(4 L): one wave per row
+        assert x.mean(1).abs().max() < 1e-12  # no DC, no trend: the contrast is about frequency
+        assert max(f * c.dt for f in c.freqs) < math.pi / 2 + 1e-12
+        assert min(modes(1.0)) * c.dt > 2 * math.pi / c.L  # above the window's resolution
+        for alpha, _ in waves.PAPER_CONFIGS:
+            assert position(c, alpha) == position(paper, alpha), (scale, alpha)
+
+
 def test_model_follows_the_paper_setup():
     cfg = waves.WavesConfig.for_scale("smoke", alpha=10.0, beta=0.5)
     m = waves.WavesModel(cfg)
     p = m.ssm.kernel.ssm()
-    torch.testing.assert_close(p["dt"], torch.full((16,), 1e-4))
+    torch.testing.assert_close(p["dt"], torch.full((16,), waves.BOOK_DT))
     expected = 10.0 * math.pi * (1.3 + torch.arange(4.0))
     torch.testing.assert_close(p["A"].imag, expected.expand(16, 4))
     torch.testing.assert_close(p["A"].real, torch.full((16, 4), -0.5))

@@ -1,8 +1,16 @@
 r"""Synthetic waves (paper Fig. 1 and its tuned version): which wave amplitudes does an S4D model learn?
 
-Inputs superpose cos(f_w t) for f = 1, 16, 256, 4096 rad/time sampled at dt = 1e-4 (so the waves sit at
-1e-4, 1.6e-3, 2.56e-2 and 0.41 rad/sample); a one-layer S4D model regresses the four amplitudes. The
-frequency bias shows as a test error that grows with the wave's frequency; alpha and beta move it.
+Inputs superpose four cosines cos(f_w t) sampled at step dt; a one-layer S4D model regresses the four
+amplitudes. The frequency bias shows as a test error that grows with the wave's frequency; alpha and beta
+move it.
+
+The paper (scale 'paper') uses f = 1, 16, 256, 4096 rad/time at dt = 1e-4 and L = 62832: one period of the
+slowest wave. Shorter windows keep neither property at those frequencies (at L = 2048 wave 1 would be a
+constant and wave 2 a quarter period, a trend), so the smaller scales use `BOOK_FREQS` = pi * 8^(w-1)
+rad/time at `BOOK_DT` = 2^-10: over L = 2048 samples the waves complete 1, 8, 64 and 512 periods (every
+wave averages to zero over the window; ratio 8 between neighbours instead of the paper's 16, the most the
+window allows below the Nyquist frequency), and the modes' initial frequencies pi(1.3 + n) rad/time are the
+paper's, so each of the paper's alphas puts its modes between the same two waves as in the paper.
 
 The CLI trains every (alpha, beta) of --configs once per seed on generated data (nothing is downloaded)
 and writes waves-SCALE.json (per-wave test error per epoch, Im(a_j) per epoch, provenance) into --out.
@@ -29,7 +37,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
                   save_sweep)
 from .common import git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser", "final_mae_summary",
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
            "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
@@ -44,6 +52,13 @@ EXAMPLES = (
 # Config fields the CLI sets through options of their own (--set refuses them, naming the option).
 CLI_FIELDS = {"alpha": "--configs", "beta": "--configs", "sobolev_norm": "--sobolev-norm"}
 PAPER_LENGTH = 62832  # the paper's L: 2*pi*1e4, one period of the slowest wave
+PAPER_FREQS: Tuple[float, ...] = (1.0, 16.0, 256.0, 4096.0)  # rad/time, at PAPER_DT
+PAPER_DT = 1e-4
+# The smaller scales: 1, 8, 64, 512 periods in BOOK_PERIOD_LENGTH = 2048 samples (f_w dt = 2 pi k_w / 2048).
+BOOK_PERIODS: Tuple[int, ...] = (1, 8, 64, 512)
+BOOK_PERIOD_LENGTH = 2048
+BOOK_DT = 2.0 ** -10
+BOOK_FREQS: Tuple[float, ...] = tuple(2 * math.pi * k / (BOOK_PERIOD_LENGTH * BOOK_DT) for k in BOOK_PERIODS)
 PAPER_SOBOLEV_SCALE = 10000.0  # M of the authors' waves code, on the bins of an unpadded L-point FFT
 SOBOLEV_NORMS = ("paper", "continuous", "fft")
 
@@ -60,13 +75,14 @@ class WavesConfig:
     lr: float = 1e-2
     lr_imag: float = 0.1  # Im(a_j)
     lr_real: float = 1e-3  # Re(a_j)
+    lr_dt: float = 0.0  # log dt; 0 keeps dt fixed at `dt` (a buffer, as in the paper's waves code)
     weight_decay: float = 0.0
     d_model: int = 16
     d_state: int = 4
     alpha: float = 1.0
     beta: float = 0.0
-    freqs: Tuple[float, ...] = (1.0, 16.0, 256.0, 4096.0)
-    dt: float = 1e-4
+    freqs: Tuple[float, ...] = PAPER_FREQS  # rad/time
+    dt: float = PAPER_DT
     data_seed: int = 1234
     sobolev_norm: str = "paper"  # how the Sobolev weight's frequency is measured: see sobolev_scale
 
@@ -77,6 +93,7 @@ class WavesConfig:
             check_real(name, getattr(self, name), low=0.0, low_open=True)
         check_real("beta", self.beta)
         check_real("weight_decay", self.weight_decay, low=0.0)
+        check_real("lr_dt", self.lr_dt, low=0.0)
         check_choice("sobolev_norm", self.sobolev_norm, SOBOLEV_NORMS)
         self.freqs = tuple(float(f) for f in self.freqs)
 
@@ -101,13 +118,16 @@ class WavesConfig:
     @classmethod
     def for_scale(cls, scale: str, **overrides) -> "WavesConfig":
         check_choice("scale", scale, SCALES)
+        book_waves = dict(freqs=BOOK_FREQS, dt=BOOK_DT)  # see the module's docstring
         sizes = {
-            # seconds: pytest
-            "smoke": dict(L=256, n_train=128, n_test=64, epochs=2, batch_size=32),
-            # a 2-core CPU in ~20 s per run; long enough (L) that waves 1 and 2 are told apart
-            "book": dict(L=1024, n_train=512, n_test=512, epochs=30, batch_size=16, lr=0.03),
-            # minutes per run on one GPU (about 4 minutes per run on a 2-core CPU)
-            "colab": dict(L=2048, n_train=2000, n_test=1000, epochs=100, batch_size=64, lr=1e-2),
+            # seconds: pytest (the book's waves; at L = 256 the slow ones are partial periods)
+            "smoke": dict(L=256, n_train=128, n_test=64, epochs=2, batch_size=32, **book_waves),
+            # a 2-core CPU in ~30 s per run on one thread: every wave completes a whole number of periods
+            "book": dict(L=BOOK_PERIOD_LENGTH, n_train=512, n_test=512, epochs=20, batch_size=16, lr=0.03,
+                         **book_waves),
+            # minutes per run on one GPU (several minutes per run on a 2-core CPU)
+            "colab": dict(L=BOOK_PERIOD_LENGTH, n_train=2000, n_test=1000, epochs=100, batch_size=64, lr=1e-2,
+                          **book_waves),
             # the paper's setup: L = 62832, the full 10^4 amplitude grid, lr 1e-3, 100 epochs
             "paper": dict(L=PAPER_LENGTH, n_train=10_000, n_test=10_000, epochs=100, batch_size=64, lr=1e-3),
         }[scale]
@@ -121,7 +141,8 @@ def paper_init(N: int) -> torch.Tensor:
 
 
 class WavesModel(nn.Module):
-    """Linear(1 -> H), one S4D layer (fixed dt, GELU, no mixing), Linear(H -> W), mean over time."""
+    """Linear(1 -> H), one S4D layer (dt fixed unless cfg.lr_dt > 0, GELU, no mixing), Linear(H -> W), mean
+    over time."""
 
     def __init__(self, cfg: WavesConfig):
         super().__init__()
@@ -130,7 +151,7 @@ class WavesModel(nn.Module):
         self.ssm = S4DLayer(
             H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=paper_init(cfg.d_state),
             dt_min=cfg.dt, dt_max=cfg.dt, sobolev_scale=cfg.sobolev_scale, activation="gelu", mixing=None,
-            lr={"log_dt": 0.0, "log_A_real": cfg.lr_real, "A_imag": cfg.lr_imag},
+            lr={"log_dt": cfg.lr_dt, "log_A_real": cfg.lr_real, "A_imag": cfg.lr_imag},
         )
         self.decoder = nn.Linear(H, len(cfg.freqs))
 
@@ -156,7 +177,8 @@ def per_wave_mae(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size:
 
 def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
         checkpoint: Optional[str] = None) -> Dict:
-    """Train one model; return per-epoch test error per wave, Im(a_j) per epoch, and timings."""
+    """Train one model; return per-epoch test error per wave, Im(a_j) (and dt, when it trains) per epoch, and
+    timings."""
     device = get_device(device)
     seed_everything(seed)
     batches, (x_test, y_test) = make_data(cfg, device)
@@ -168,8 +190,10 @@ def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
         return F.mse_loss(m(batch[0]), batch[1])
 
     def evaluate(m, epoch):
-        return {"test_mae": per_wave_mae(m, x_test, y_test),
-                "A_imag": m.ssm.kernel.A_imag.detach().cpu().tolist()}
+        record = {"test_mae": per_wave_mae(m, x_test, y_test), "A_imag": m.ssm.kernel.A_imag.detach().cpu().tolist()}
+        if cfg.lr_dt > 0:  # dt trains: record where it went (per channel)
+            record["dt"] = m.ssm.kernel.log_dt.detach().exp().cpu().tolist()
+        return record
 
     t0 = time.perf_counter()
     history = fit(model, batches, loss_fn, TrainConfig(
