@@ -13,6 +13,16 @@ A real, even weight is zero-phase: its impulse response is even in time, so for 
 layer is no longer strictly causal (a small share of the response, ~1e-4 of the energy at beta = 1,
 comes from future inputs; book chapter 7). That is harmless for bidirectional models and for the
 paper's experiments, but matters for autoregressive use.
+
+Where the weight acts (`sobolev_mode`, book chapter 7, section 7.6). Since w_k (K^_k u^_k) = K^_k (w_k u^_k),
+the filter on the kernel ('both', the default) *is* a plain SSM (beta = 0) fed with the pre-emphasized input
+w u^ ('input'; the D skip sees u unfiltered): same output, same gradients. Two variants separate what the
+weight does to the forward pass from what it does to the gradients of the kernel's parameters:
+    'gradient': output of the unfiltered layer; in backward, the gradient reaching K^ is multiplied by w,
+                as if the kernel were filtered (the gradient reaching u is the unfiltered layer's);
+    'forward':  output of the filtered layer; in backward, the gradient reaching K^ is not multiplied by w
+                (the kernel is trained as if it were the filtered kernel w K^ itself).
+Both need a fixed beta (their gradient of beta would be ill-defined).
 """
 from __future__ import annotations
 
@@ -25,10 +35,11 @@ from torch import nn
 from .kernel import S4DKernel
 from .utils import check_choice, check_input, check_int, check_real, register
 
-__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length"]
+__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length", "SOBOLEV_MODES"]
 
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU, None: nn.Identity}
 MIXINGS = ("glu", "linear", None)
+SOBOLEV_MODES = ("both", "input", "gradient", "forward")  # where the Sobolev weight acts: see the module docstring
 
 
 def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float, step: float = 1.0) -> torch.Tensor:
@@ -39,6 +50,20 @@ def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float, step: float = 
     """
     k = torch.arange(n_bins, device=beta.device, dtype=beta.dtype) * step  # r(K)
     return torch.pow(1.0 + k / scale, beta[:, None])
+
+
+class _Reweight(torch.autograd.Function):
+    """x * w_fwd in the forward pass, grad * w_bwd in the backward pass (w real, not differentiated)."""
+
+    @staticmethod
+    def forward(ctx, x, w_fwd, w_bwd):
+        ctx.save_for_backward(w_bwd)
+        return x * w_fwd
+
+    @staticmethod
+    def backward(ctx, grad):
+        (w_bwd,) = ctx.saved_tensors
+        return grad * w_bwd, None, None
 
 
 def fast_fft_length(n: int) -> int:
@@ -59,7 +84,7 @@ def fast_fft_length(n: int) -> int:
 
 
 def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = None,
-             sobolev_scale: Optional[float] = None) -> torch.Tensor:
+             sobolev_scale: Optional[float] = None, sobolev_mode: str = "both") -> torch.Tensor:
     r"""Linear convolution y_t = sum_{l} k_l u_{t-l} via rfft of a fast length n_fft >= 2L.
 
     Args:
@@ -69,12 +94,15 @@ def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = No
         beta: r(H) Sobolev exponent or None (no filter).
         sobolev_scale: M in (1 + k/M)^beta, k the bin of a length-2L FFT; None = 2L, so that
             w = (1 + |omega|/(2 pi))^beta.
+        sobolev_mode: where the weight acts (module docstring): 'both' (default: on the kernel's spectrum),
+            'input' (on the input's spectrum: the same layer), 'gradient' or 'forward' (one of the two only;
+            beta must then not require grad).
     Returns:
         r(B H L).
     """
     L = u.shape[-1]
     if u.dtype in (torch.float16, torch.bfloat16):  # FFTs of half types are unsupported or inexact
-        return fft_conv(u.float(), k.float(), beta, sobolev_scale).to(u.dtype)
+        return fft_conv(u.float(), k.float(), beta, sobolev_scale, sobolev_mode).to(u.dtype)
     if k.shape[-1] not in (L, 2 * L):
         raise ValueError(f"kernel length must be L={L} (causal) or 2L={2 * L} (bidirectional), got {k.shape[-1]}")
     # zero-padding to any n >= 2L makes the circular product a linear convolution
@@ -83,8 +111,19 @@ def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = No
         k = torch.cat([k[..., :L], k.new_zeros(*k.shape[:-1], n_fft - 2 * L), k[..., L:]], dim=-1)
     u_f = torch.fft.rfft(u, n=n_fft)  # c(B H n_fft/2+1)
     k_f = torch.fft.rfft(k, n=n_fft)  # c(H n_fft/2+1)
-    if beta is not None:  # fused into the (H, K) kernel spectrum: no extra pass over the batch
-        k_f = k_f * sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or 2 * L), step=2 * L / n_fft)
+    check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)
+    if beta is not None:
+        w = sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or 2 * L), step=2 * L / n_fft)  # r(H K)
+        if sobolev_mode in ("gradient", "forward") and w.requires_grad:
+            raise ValueError(f"sobolev_mode={sobolev_mode!r} needs a fixed beta (learn_beta=False)")
+        if sobolev_mode == "both":  # fused into the (H, K) kernel spectrum: no extra pass over the batch
+            k_f = k_f * w
+        elif sobolev_mode == "input":  # the same product, grouped as K^ (w u^): a pre-emphasized input
+            u_f = w * u_f
+        elif sobolev_mode == "gradient":  # forward K^, backward as if w K^
+            k_f = _Reweight.apply(k_f, torch.ones_like(w), w)
+        else:  # 'forward': forward w K^, backward as if the kernel were w K^ itself
+            k_f = _Reweight.apply(k_f, w, torch.ones_like(w))
     return torch.fft.irfft(u_f * k_f, n=n_fft)[..., :L]
 
 
@@ -113,6 +152,8 @@ class S4DLayer(nn.Module):
         learn_beta: make beta a trainable parameter per channel (init `beta`), lr `beta_lr`, no wd.
         beta_lr: learning rate of a trainable beta. Default 0.01 (paper's LRA code).
         sobolev_scale: M of w_k = (1 + k/M)^beta; None (default) = the FFT length 2L.
+        sobolev_mode: where the weight acts: 'both' (default), 'input', 'gradient', 'forward' (module
+            docstring; the last two need learn_beta=False).
         bidirectional: add an anti-causal kernel (a second set of H channels of the SSM).
         dropout: in [0, 1), after the activation.
         init, disc, dt_min, dt_max, lr: passed to `S4DKernel`.
@@ -138,6 +179,7 @@ class S4DLayer(nn.Module):
         lr: Union[None, float, Mapping[str, Optional[float]]] = None,
         beta_lr: float = 0.01,
         sobolev_scale: Optional[float] = None,
+        sobolev_mode: str = "both",
         activation: Optional[str] = "gelu",
         mixing: Optional[str] = "glu",
         D: bool = True,
@@ -151,10 +193,13 @@ class S4DLayer(nn.Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("mixing", mixing, MIXINGS)
+        check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)
+        if learn_beta and sobolev_mode in ("gradient", "forward"):
+            raise ValueError(f"sobolev_mode={sobolev_mode!r} needs a fixed beta (learn_beta=False)")
         if sobolev_scale is not None:
             sobolev_scale = check_real("sobolev_scale", sobolev_scale, low=0.0, low_open=True)
         self.d_model, self.bidirectional, self.learn_beta = H, bool(bidirectional), bool(learn_beta)
-        self.sobolev_scale = sobolev_scale
+        self.sobolev_scale, self.sobolev_mode = sobolev_scale, sobolev_mode
 
         self.kernel = S4DKernel(
             H * (2 if bidirectional else 1), d_state, init=init, alpha=alpha,
@@ -193,7 +238,7 @@ class S4DLayer(nn.Module):
         check_input(u, "u", rank=3, channels=self.d_model)
         k = self.conv_kernel(u.shape[-1]).to(u.dtype)
         beta = self.beta.to(u.dtype) if self.filter_active else None
-        y = fft_conv(u, k, beta, self.sobolev_scale)
+        y = fft_conv(u, k, beta, self.sobolev_scale, self.sobolev_mode)
         if self.D is not None:
             y = y + self.D[:, None] * u
         return self.mixing(self.dropout(self.activation(y)))

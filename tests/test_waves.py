@@ -154,3 +154,11 @@ def test_final_mae_summary_gives_seed_means_and_ranges_per_configuration():
                         "[0.100, 0.300] [0.200, 0.200] [0.100, 0.300] [0.000, 0.400]")
     assert lines[1].startswith("alpha = 10, beta = 0.5 (1 seeds)") and len(lines) == 2
     assert waves.final_mae_summary(runs, keep=lambda al, be: be != 0) == lines[1:]
+
+
+def test_sobolev_mode_reaches_the_layer():
+    cfg = waves.WavesConfig.for_scale("smoke", beta=1.0, sobolev_norm="continuous", sobolev_mode="gradient")
+    assert waves.WavesModel(cfg).ssm.sobolev_mode == "gradient"
+    assert waves.WavesModel(waves.WavesConfig.for_scale("smoke")).ssm.sobolev_mode == "both"
+    with pytest.raises(ValueError, match="sobolev_mode"):
+        waves.WavesConfig(sobolev_mode="backward")

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import Batches, WavesDataset
-from ..layer import S4DLayer
+from ..layer import SOBOLEV_MODES, S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
@@ -85,6 +85,7 @@ class WavesConfig:
     dt: float = PAPER_DT
     data_seed: int = 1234
     sobolev_norm: str = "paper"  # how the Sobolev weight's frequency is measured: see sobolev_scale
+    sobolev_mode: str = "both"  # where the Sobolev weight acts (fssm.layer: 'both', 'input', 'gradient', 'forward')
 
     def __post_init__(self):
         for name in ("L", "n_train", "n_test", "epochs", "batch_size", "d_model", "d_state"):
@@ -95,6 +96,7 @@ class WavesConfig:
         check_real("weight_decay", self.weight_decay, low=0.0)
         check_real("lr_dt", self.lr_dt, low=0.0)
         check_choice("sobolev_norm", self.sobolev_norm, SOBOLEV_NORMS)
+        check_choice("sobolev_mode", self.sobolev_mode, SOBOLEV_MODES)
         self.freqs = tuple(float(f) for f in self.freqs)
 
     @property
@@ -150,7 +152,8 @@ class WavesModel(nn.Module):
         self.encoder = nn.Linear(1, H)
         self.ssm = S4DLayer(
             H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=paper_init(cfg.d_state),
-            dt_min=cfg.dt, dt_max=cfg.dt, sobolev_scale=cfg.sobolev_scale, activation="gelu", mixing=None,
+            dt_min=cfg.dt, dt_max=cfg.dt, sobolev_scale=cfg.sobolev_scale, sobolev_mode=cfg.sobolev_mode,
+            activation="gelu", mixing=None,
             lr={"log_dt": cfg.lr_dt, "log_A_real": cfg.lr_real, "A_imag": cfg.lr_imag},
         )
         self.decoder = nn.Linear(H, len(cfg.freqs))
