@@ -8,8 +8,9 @@ The paper (scale 'paper') uses f = 1, 16, 256, 4096 rad/time at dt = 1e-4 and L 
 slowest wave. Shorter windows keep neither property at those frequencies (at L = 2048 wave 1 would be a
 constant and wave 2 a quarter period, a trend), so the smaller scales use `BOOK_FREQS` = pi * 8^(w-1)
 rad/time at `BOOK_DT` = 2^-10: over L = 2048 samples the waves complete 1, 8, 64 and 512 periods (every
-wave averages to zero over the window; ratio 8 between neighbours instead of the paper's 16, the most the
-window allows below the Nyquist frequency), and the modes' initial frequencies pi(1.3 + n) rad/time are the
+wave averages to zero over the window; ratio 8 between neighbours instead of the paper's 16, whose wave 4
+would need 4096 periods in a window that holds at most 1024: 8 is the largest power of two that keeps four
+samples per period of wave 4), and the modes' initial frequencies pi(1.3 + n) rad/time are the
 paper's, so each of the paper's alphas puts its modes between the same two waves as in the paper.
 
 The CLI trains every (alpha, beta) of --configs once per seed on generated data (nothing is downloaded)
