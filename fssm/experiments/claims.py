@@ -105,8 +105,9 @@ def modes_stay_put(results) -> Evidence:
     status = HOLDS if max(share) < 0.25 else PARTLY if min(share) < 0.25 else NOT_HERE
     return Evidence(status, f"(1, 0): the top mode ends at {min(top):.1f}-{max(top):.1f} rad/time, "
                             f"{max(share):.0%} of the way at most from its start ({top0:.1f}) to wave 3 ({f3:.0f}); "
-                            "chapter 5 adds a travel budget that could reach wave 3, a positive control and "
-                            "trainable dt (live, 3 seeds)", _waves_source(results))
+                            "chapter 5 gives Im(a) a travel budget larger than the distance to wave 3, and dt one too "
+                            "(live, 3 seeds): no mode gets half-way; its positive control (a wave next to the modes) "
+                            "did not make them gather at it either", _waves_source(results))
 
 
 def _shift(results, alphas: Sequence[float], up: bool) -> Evidence:
