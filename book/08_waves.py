@@ -451,11 +451,11 @@ if stored is not None:
 # asserted in section 8.3.
 
 # %% tags=["stored-results"]
-from IPython.display import Markdown, display
+from IPython.display import HTML, display
 from fssm.experiments import claims
 
 waves_rows = [(c, e) for c, e in claims.evaluate() if "8.4" in c.section]
-display(Markdown(claims.markdown_table(waves_rows)))
+display(HTML(claims.html_table(waves_rows)))
 for c, e in waves_rows:
     print(f"[{e.status}] {c.statement}")
 

@@ -39,11 +39,11 @@ print(fssm.describe_run())
 # `claims.NOT_LEARNED` (chance is $0.225$, the symmetric floor of chapter 4 is $0.15$).
 
 # %% tags=["stored-results"]
-from IPython.display import Markdown, display
+from IPython.display import HTML, display
 from fssm.experiments import claims
 
 rows = claims.evaluate()
-display(Markdown(claims.markdown_table(rows)))
+display(HTML(claims.html_table(rows)))
 print(f"learned: final MAE < {claims.LEARNED}; not learned: > {claims.NOT_LEARNED}")
 for claim, evidence in rows:
     print(f"[{evidence.status}] {claim.statement} ({claim.section})")

@@ -97,3 +97,10 @@ def test_beta_in_the_wrong_direction_does_not_count():
     wrong = {**PATTERN, (10.0, 0.5): [0.10, 0.01, 0.04, 0.16],  # only wave 1 better: not what beta > 0 claims
              (100.0, 1.0): [0.15, 0.18, 0.19, 0.04], (0.01, -1.0): [0.01, 0.12, 0.18, 0.18]}
     assert claims.beta_moves_bias({"waves-book": _waves(wrong)}).status == "not at this scale"
+
+
+def test_the_html_map_escapes_text_and_has_one_row_per_claim():
+    rows = claims.evaluate({"waves-book": _waves()})
+    page = claims.html_table(rows)
+    assert page.count("<tr>") == 1 + len(claims.CLAIMS) and "<b>holds</b>" in page
+    assert "alpha < 1" not in page and "alpha &lt; 1" in page  # statements are escaped

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import common
 
-__all__ = ["Claim", "Evidence", "CLAIMS", "evaluate", "markdown_table", "learned_waves", "LEARNED", "NOT_LEARNED", "CHANGED"]
+__all__ = ["Claim", "Evidence", "CLAIMS", "evaluate", "html_table", "markdown_table", "learned_waves", "LEARNED", "NOT_LEARNED", "CHANGED"]
 
 LEARNED = 0.05  # a wave is learned when its test MAE ends below this (chance is 0.225)
 NOT_LEARNED = 0.10  # ... and not learned above this (the symmetric floor of chapter 4 is 0.15)
@@ -276,6 +276,21 @@ def evaluate(results: Optional[Dict[str, Optional[dict]]] = None) -> List[Tuple[
     """Every claim with its evidence, from `results` (default: the stored files, `load_results`)."""
     results = load_results() if results is None else results
     return [(c, c.evaluate(results)) for c in CLAIMS]
+
+
+def html_table(rows: Sequence[Tuple[Claim, Evidence]]) -> str:
+    """The map as an HTML table (what the book displays): claim, where the paper makes it, the book's
+    section, status, and the evidence with its source."""
+    import html
+
+    cells = lambda tag, items: "".join(f"<{tag}>{item}</{tag}>" for item in items)
+    body = "".join(
+        "<tr>" + cells("td", [html.escape(c.statement), html.escape(c.paper), html.escape(c.section),
+                              f"<b>{html.escape(e.status)}</b>",
+                              f"{html.escape(e.detail)}<br><small>{html.escape(e.source)}</small>"]) + "</tr>"
+        for c, e in rows)
+    head = "<tr>" + cells("th", ["claim", "in the paper", "in the book", "status", "evidence (source)"]) + "</tr>"
+    return f'<table class="table claims-map"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
 def markdown_table(rows: Sequence[Tuple[Claim, Evidence]]) -> str:
