@@ -39,14 +39,14 @@ print(fssm.describe_run())
 # `claims.NOT_LEARNED` (chance is $0.225$, the symmetric floor of chapter 4 is $0.15$).
 
 # %% tags=["stored-results"]
-from IPython.display import HTML, display
+from IPython.display import HTML
 from fssm.experiments import claims
 
 rows = claims.evaluate()
-display(HTML(claims.html_table(rows)))
 print(f"learned: final MAE < {claims.LEARNED}; not learned: > {claims.NOT_LEARNED}")
 for claim, evidence in rows:
     print(f"[{evidence.status}] {claim.statement} ({claim.section})")
+HTML(claims.html_table(rows))  # the cell's value: shown as a table below the lines above
 
 # %% [markdown]
 # ## 11.2 Reading the map
