@@ -6,8 +6,14 @@ by row, then tested on stripe noise: vertical stripes are a high tone (~2.99 rad
 stripes a low tone (that divided by the row width). A low-frequency-biased model cannot pass the high
 tone, so it removes vertical stripes; the "flip" model puts a mode on the high tone and keeps it instead.
 
-The CLI trains every alpha x beta x seed and writes denoising-SCALE.json (MSE per noise type, with
-provenance) into --out. Images: smoke and book scales use scikit-image's LFW faces (offline); colab and
+Two models: 'paper' (the paper's dt = 1e-4: each mode rings for ~3300 samples, far longer than a row) and
+'damped' (the same eigenvalues with dt = 1/(|re| cols), so each mode decays by e over one row and its
+resonance is wide enough to carry image detail). `reconstruction_floor` gives the least MSE any choice of
+the trained weights can reach, which tells a model that cannot copy faces from one that was not trained
+enough.
+
+The CLI trains every alpha x beta x seed and writes denoising-SCALE.json (--model damped:
+denoising-damped-SCALE.json; MSE per noise type, with provenance) into --out. Images: smoke and book scales use scikit-image's LFW faces (offline); colab and
 paper read CelebA from --data (`fssm.data.download_celeba()` fetches it; the CLI downloads nothing).
 """
 from __future__ import annotations
@@ -26,32 +32,35 @@ import torch.nn.functional as F
 
 from ..data import Batches
 from ..data.images import CelebA, image_to_sequence, lfw_faces, sample_photographs, stripe_frequencies, stripe_noise
-from ..layer import S4DLayer
+from ..layer import S4DLayer, fft_conv
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
                   save_sweep)
 from .common import git_commit
 
-__all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "alpha_code", "denoising_init", "make_model", "load_images",
+__all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "MODELS", "alpha_code", "results_name", "mode_features",
+           "reconstruction_floor", "denoising_init", "make_model", "load_images",
            "split_indices", "celeba_root", "describe_source", "test_noise", "evaluate", "run", "run_sweep",
            "describe", "EXAMPLES", "build_parser", "main"]
 
 ALPHAS = ("enhance", "raw", "middle", "flip")
 BETAS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+MODELS = ("paper", "damped")  # how dt is chosen when not given: see DenoisingConfig.model
 PAPER_COLS, PAPER_LENGTH, PAPER_SOBOLEV_SCALE, PAPER_DT, PAPER_N = 128, 2048 * 128, 10000.0, 1e-4, 64
 _PAPER_ALPHA = {"enhance": math.pi / 3, "raw": math.pi, "middle": 10 * math.pi}
 _PAPER_FLIP = 2 * math.pi / (PAPER_COLS * PAPER_DT)  # ~490.9: mode n on the n-th row harmonic
 # Command lines shown in --help (tests run each with --dry-run appended).
 EXAMPLES = (
     "python -m fssm.experiments.denoising --scale book         # every alpha x beta, seeds 0 1 2",
+    "python -m fssm.experiments.denoising --scale book --model damped   # modes that decay within a row",
     "python -m fssm.experiments.denoising --scale book --alphas raw flip --betas -1 0 1 --seeds 0",
     "python -m fssm.experiments.denoising --scale book --epochs 20 --set noise=1.0 source=photos",
     "python -m fssm.experiments.denoising --scale colab --data DIR --out results   # DIR: CelebA, see download_celeba",
     "python -m fssm.experiments.denoising --scale book --dry-run   # print the plan; train and write nothing",
 )
 # Config fields the CLI sets through options of their own (--set refuses them, naming the option).
-CLI_FIELDS = {"alpha": "--alphas", "beta": "--betas", "data_root": "--data"}
+CLI_FIELDS = {"alpha": "--alphas", "beta": "--betas", "data_root": "--data", "model": "--model"}
 
 
 @dataclass
@@ -67,7 +76,9 @@ class DenoisingConfig:
     batch_size: int = 16
     lr: float = 1e-2
     d_state: Optional[int] = None  # None: cols // 2 (the paper: 64 modes for 128 columns)
-    dt: float = 1e-4
+    # 'paper': dt = 1e-4 (the authors' code); 'damped': dt = 1/(|re| cols), each mode decays by e over a row.
+    model: str = "paper"
+    dt: Optional[float] = None  # None: chosen by `model`
     re: float = -3.0
     alpha: str = "raw"
     beta: float = 0.0
@@ -83,11 +94,14 @@ class DenoisingConfig:
         if self.d_state is None:
             self.d_state = max(4, self.cols // 2)
         check_int("d_state", self.d_state, low=4)
-        for name in ("lr", "dt"):
-            check_real(name, getattr(self, name), low=0.0, low_open=True)
+        check_choice("model", self.model, MODELS)
         check_real("re", self.re, high=0.0)
         if self.re >= 0:
             raise ValueError(f"re must be negative, got {self.re}")
+        if self.dt is None:
+            self.dt = PAPER_DT if self.model == "paper" else 1.0 / (abs(self.re) * self.cols)
+        for name in ("lr", "dt"):
+            check_real(name, getattr(self, name), low=0.0, low_open=True)
         check_real("beta", self.beta)
         check_real("noise", self.noise, low=0.0)
 
@@ -112,6 +126,11 @@ class DenoisingConfig:
                           batch_size=16, lr=1e-3),
         }[scale]
         return cls(**{**sizes, **overrides})
+
+
+def results_name(cfg: DenoisingConfig) -> str:
+    """The experiment name of the results file: 'denoising' (paper model) or 'denoising-damped'."""
+    return "denoising" if cfg.model == "paper" else f"denoising-{cfg.model}"
 
 
 def alpha_code(name: str, cols: int, d_state: int, dt: float) -> float:
@@ -148,6 +167,51 @@ def make_model(cfg: DenoisingConfig, channels: int) -> S4DLayer:
         lr={"log_dt": 0.0, "log_A_real": 0.0, "A_imag": 0.0}, sobolev_scale=cfg.sobolev_scale,
         activation=None, mixing="linear", D=False, kernel_kwargs={"C_init": C0},
     )
+
+
+def mode_features(cfg: DenoisingConfig, x: torch.Tensor) -> torch.Tensor:
+    """What each output weight multiplies: r(n L) sequences of one channel -> r(n L 2N) float64.
+
+    Column n is the layer's (Sobolev-filtered) convolution of x with mode n's kernel for C_n = 1, column
+    N + n the same for C_n = i; so a one-channel `make_model(cfg, 1)` with mixer weight 1 and bias 0 outputs
+    features @ [Re C; Im C] (tested).
+    """
+    N = cfg.d_state
+    layer = make_model(cfg, 2 * N).double()  # one channel per basis function
+    basis_C = torch.cat([torch.eye(N), 1j * torch.eye(N)]).to(torch.complex128)  # c(2N N)
+    with torch.no_grad():
+        layer.kernel.C.copy_(torch.view_as_real(basis_C))
+        k = layer.conv_kernel(x.shape[-1])  # r(2N L)
+        beta = layer.beta if layer.filter_active else None
+        f = fft_conv(x.double()[:, None].expand(-1, 2 * N, -1), k, beta, layer.sobolev_scale)  # r(n 2N L)
+    return f.transpose(1, 2)
+
+
+def reconstruction_floor(cfg: DenoisingConfig, train: torch.Tensor, test: Optional[torch.Tensor] = None
+                         ) -> Dict[str, float]:
+    """The least MSE(model(x), x) that any output weights C, mixer weight and bias of `make_model` reach.
+
+    With the modes frozen the model is linear in C (`mode_features`), so least squares over C and a bias on
+    the training sequences r(n C L), in float64, gives the optimum: training can only do as well or worse.
+    With several channels each channel's weights are fitted freely (the model ties them through the mixer),
+    so the value is then a lower bound. Returns {'train': ..., 'test': ...} (test only when given).
+    """
+    def design(x: torch.Tensor) -> torch.Tensor:  # r(n L) -> r(n*L, 2N+1), the last column the bias
+        f = mode_features(cfg, x).reshape(-1, 2 * cfg.d_state)
+        return torch.cat([f, torch.ones_like(f[:, :1])], dim=1)
+
+    n_ch = train.shape[1]
+    out = {"train": 0.0, "test": 0.0}
+    for c in range(n_ch):
+        X, y = design(train[:, c]), train[:, c].double().reshape(-1, 1)
+        theta = torch.linalg.lstsq(X, y, driver="gelsd").solution
+        out["train"] += (X @ theta - y).square().mean().item() / n_ch
+        if test is not None:
+            Xt, yt = design(test[:, c]), test[:, c].double().reshape(-1, 1)
+            out["test"] += (Xt @ theta - yt).square().mean().item() / n_ch
+    if test is None:
+        del out["test"]
+    return out
 
 
 def split_indices(cfg: DenoisingConfig, n_available: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -258,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"mode placements to train, of {', '.join(ALPHAS)} (see alpha_code)")
     p.add_argument("--betas", nargs="+", type=float, default=list(BETAS), metavar="BETA",
                    help="fixed Sobolev exponents to train")
+    p.add_argument("--model", default="paper", choices=MODELS, help="'paper': dt = 1e-4 as in the authors' code; "
+                   "'damped': dt = 1/(|re| cols), every mode decays by e over one row (results file "
+                   "denoising-damped-SCALE.json)")
     p.add_argument("--data", default=None, metavar="DIR", help="CelebA folder in its standard layout, needed by "
                    "the colab and paper scales (default: none; smoke and book use offline images)")
     add_run_arguments(p, DenoisingConfig, seeds=(0, 1, 2), fixed=CLI_FIELDS)
@@ -275,7 +342,7 @@ def main(argv=None) -> Optional[str]:
     """`python -m fssm.experiments.denoising` (see --help): returns the results path, None for --dry-run."""
     p = build_parser()
     args = p.parse_args(argv)
-    given = {"data_root": args.data} if args.data else {}
+    given = {"model": args.model, **({"data_root": args.data} if args.data else {})}
     cfg = cli_config(p, args, DenoisingConfig, functools.partial(DenoisingConfig.for_scale, args.scale), CLI_FIELDS,
                      **given)
     device = cli_device(p, args)
@@ -286,7 +353,7 @@ def main(argv=None) -> Optional[str]:
     if args.dry_run:
         n = len(args.alphas) * len(args.betas) * len(args.seeds)
         print_plan("denoising", run_plan(
-            args, cfg, device, output_path("denoising", args), data=source,
+            args, cfg, device, output_path(results_name(cfg), args), data=source,
             runs=f"{n} = {len(args.alphas)} alphas ({' '.join(args.alphas)}) x {len(args.betas)} betas "
                  f"({' '.join(f'{b:g}' for b in args.betas)}) x {len(args.seeds)} seeds"))
         return None
@@ -294,7 +361,7 @@ def main(argv=None) -> Optional[str]:
     runs = run_sweep(cfg, args.alphas, args.betas, args.seeds, device=device, progress=not args.no_progress)
     for r in runs:
         print(describe(r))
-    return save_sweep("denoising", args, cfg, runs, t0, commit)
+    return save_sweep(results_name(cfg), args, cfg, runs, t0, commit)
 
 
 if __name__ == "__main__":
