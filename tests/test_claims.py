@@ -68,17 +68,28 @@ def test_listops_and_denoising_claims_follow_the_evidence():
         r["test_accuracy"] = 1 - r["test_accuracy"]
     assert claims.listops_alpha({"lra-listops-ablation-book": swapped}).status == "not at this scale"
 
-    def dn(flip_v, flip_h):
+    def sweep(sign=1, beats=True):
+        """A full alpha x beta x 3-seed denoising sweep whose gains follow the paper's three verbs."""
         rs = []
         for s in range(3):
-            for a, b, gv, gh in (("flip", 0.0, flip_v, flip_h), ("raw", 0.0, 1e-4, 0.5), ("raw", 1.0, 1e-2, 0.5)):
-                rs.append({"alpha": a, "beta": b, "seed": s, "gain_vertical": gv, "gain_horizontal": gh,
-                           "mse_vertical": 0.1, "mse_noisy_vertical": 0.04, "mse_horizontal": 0.1,
-                           "mse_noisy_horizontal": 0.03})
+            for i, a in enumerate(("enhance", "raw", "middle", "flip")):
+                for b in (-1.0, -0.5, 0.0, 0.5, 1.0):
+                    gv = 10.0 ** (sign * (i + 2 * b) - 2.5)  # sign -1: alpha and beta act backwards
+                    gh = (0.3 if a in ("middle", "flip") else 10.0 ** (i - 2)) if sign > 0 else 1e-9
+                    good = beats and b == 0.0 and a in ("middle", "flip")
+                    rs.append({"alpha": a, "beta": b, "seed": s, "gain_vertical": gv, "gain_horizontal": gh,
+                               "mse_vertical": 0.01 if good else 0.1, "mse_noisy_vertical": 0.04,
+                               "mse_horizontal": 0.01 if good else 0.1, "mse_noisy_horizontal": 0.03})
         return {"runs": rs, "scale": "book", "device": "cpu", "commit": "abc"}
-    e = claims.denoising_tunes_bias({"denoising-book": dn(0.5, 1e-3)})
-    assert e.status == "holds partly" and "0 of 9 runs beat doing nothing" in e.detail
-    assert claims.denoising_tunes_bias({"denoising-book": dn(1e-3, 0.5)}).status == "not at this scale"
+
+    e = claims.denoising_tunes_bias({"denoising-damped-book": sweep()})
+    assert e.status == "holds" and "7 of 7 statements" in e.detail and "6 of 60 runs beat" in e.detail
+    e = claims.denoising_tunes_bias({"denoising-book": sweep(beats=False)})
+    assert e.status == "holds partly" and "0 of 60 runs beat doing nothing" in e.detail
+    e = claims.denoising_tunes_bias({"denoising-book": sweep(-1, beats=False),
+                                     "denoising-damped-book": sweep(-1, beats=False)})
+    assert e.status == "not at this scale", e
+    assert claims.denoising_tunes_bias({}).status == "no results yet"
 
 
 def test_the_map_is_a_markdown_table_with_one_row_per_claim():

@@ -40,7 +40,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
 from .common import git_commit
 
 __all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "MODELS", "alpha_code", "results_name", "mode_features",
-           "reconstruction_floor", "denoising_init", "make_model", "load_images",
+           "reconstruction_floor", "bias_verbs", "denoising_init", "make_model", "load_images",
            "split_indices", "celeba_root", "describe_source", "test_noise", "evaluate", "run", "run_sweep",
            "describe", "EXAMPLES", "build_parser", "main"]
 
@@ -313,6 +313,38 @@ def run_sweep(cfg: DenoisingConfig, alphas: Sequence[str] = ALPHAS, betas: Seque
     return [run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress,
                 images=images)
             for a in alphas for b in betas for s in seeds]
+
+
+def bias_verbs(runs: Sequence[Dict], seed: int) -> Dict[str, bool]:
+    """The paper's three verbs, tested on one seed of a full alpha x beta sweep (the keys say what).
+
+    G_v, G_h: noise gains on the vertical (high) and horizontal (low) stripes. Needs every alpha of ALPHAS
+    with beta -1, 0 and 1 (and every beta in between that ran); KeyError names a missing run.
+    """
+    by = {(r["alpha"], r["beta"]): r for r in runs if r["seed"] == seed}
+    betas = sorted({b for (_, b) in by})
+
+    def g(alpha, beta, kind="vertical"):
+        key = (alpha, beta)
+        if key not in by:
+            raise KeyError(f"bias_verbs needs the run alpha={alpha} beta={beta} seed={seed}")
+        return by[key][f"gain_{kind}"]
+
+    def beats(alpha, kind):
+        return by[alpha, 0.0][f"mse_{kind}"] < by[alpha, 0.0][f"mse_noisy_{kind}"]
+
+    gv0 = [g(a, 0.0) for a in ALPHAS]
+    return {
+        "alpha up raises G_v (beta 0, every step)": all(x < y for x, y in zip(gv0, gv0[1:])),
+        "flip reverses: G_v > 1 > G_h (beta 0)": g("flip", 0.0) > 1 > g("flip", 0.0, "horizontal"),
+        "beta up raises G_v at every step (enhance, raw, middle)": all(
+            all(g(a, x) < g(a, y) for x, y in zip(betas, betas[1:])) for a in ("enhance", "raw", "middle")),
+        "beta = 1 reverses middle (G_v > G_h), beta = -1 does not": (
+            g("middle", 1.0) > g("middle", 1.0, "horizontal") and g("middle", -1.0) < g("middle", -1.0, "horizontal")),
+        "beta = -1 undoes the reversal of flip (G_v < G_h)": g("flip", -1.0) < g("flip", -1.0, "horizontal"),
+        "middle (beta 0) beats doing nothing on vertical stripes": beats("middle", "vertical"),
+        "flip (beta 0) beats doing nothing on horizontal stripes": beats("flip", "horizontal"),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
