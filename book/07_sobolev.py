@@ -605,21 +605,27 @@ print(f"scale: {fssm.get_scale()} | device: {fssm.get_device()}: paper weight wi
 
 # %%
 torch.set_default_dtype(torch.float64)
-fig, ax = plot.figure(width=7.5, height=3.6)
-labels = [f"wave {w + 1}\nf = {f:.3g}" for w, f in enumerate(cfg.freqs)]
-width = 0.27
-for i, (name, color) in enumerate(zip(variants, plot.COLORS)):
-    x_pos = np.arange(4) + (i - 1) * width
-    ax.bar(x_pos, E[name].mean(0), width, color=color, alpha=0.8, label=name)
-    for e in E[name]:
-        ax.plot(x_pos, e, "k.", ms=3)
-ax.axhline(waves.chance_mae(), color="0.4", ls="--", lw=1, label="chance (0.225)")
-ax.set_xticks(range(4), labels)
-ax.set_ylabel("final test MAE of the amplitude")
-ax.set_ylim(0, 0.27)
-ax.set_title("Figure 7.3: waves, alpha = 1, beta = 0 vs beta = 1 (two weights)", loc="left", fontsize=10)
-_ = ax.legend(fontsize=7, loc="upper left", ncol=2)
-plot.plt.show()
+
+
+def error_bars(names, title, ncol):
+    """Final test MAE per wave: one bar per variant in `names` (mean over seeds), one dot per seed."""
+    fig, ax = plot.figure(width=7.5, height=3.6)
+    width = 0.8 / len(names)
+    for i, (name, color) in enumerate(zip(names, plot.COLORS)):
+        x_pos = np.arange(4) + (i - (len(names) - 1) / 2) * width
+        ax.bar(x_pos, E[name].mean(0), width, color=color, alpha=0.8, label=name)
+        for e in E[name]:
+            ax.plot(x_pos, e, "k.", ms=3)
+    ax.axhline(waves.chance_mae(), color="0.4", ls="--", lw=1, label=f"chance ({waves.chance_mae():.3f})")
+    ax.set_xticks(range(4), [f"wave {w + 1}\nf = {f:.4g}" for w, f in enumerate(cfg.freqs)])
+    ax.set_ylabel("final test MAE of the amplitude")
+    ax.set_ylim(0, 0.27)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", ncol=ncol)
+    plot.plt.show()
+
+
+error_bars(variants, "Figure 7.3: waves, alpha = 1, beta = 0 vs beta = 1 (two weights)", ncol=2)
 
 # %% [markdown]
 # *Figure 7.3.* The waves experiment at book scale (this 2-core CPU), $\alpha = 1$: final test error of each wave's
@@ -832,21 +838,7 @@ print(f"scale: {fssm.get_scale()} | device: {fssm.get_device()}: waves 3-4, ever
       "of beta = 0; forward only learns part of wave 3, not wave 4; only the full filter gets wave 4 below 0.1")
 
 # %%
-torch.set_default_dtype(torch.float64)
-fig, ax = plot.figure(width=7.5, height=3.6)
-width = 0.2
-for i, (name, color) in enumerate(zip(split, plot.COLORS)):
-    x_pos = np.arange(4) + (i - 1.5) * width
-    ax.bar(x_pos, E[name].mean(0), width, color=color, alpha=0.8, label=name)
-    for e in E[name]:
-        ax.plot(x_pos, e, "k.", ms=3)
-ax.axhline(waves.chance_mae(), color="0.4", ls="--", lw=1, label="chance (0.225)")
-ax.set_xticks(range(4), labels)
-ax.set_ylabel("final test MAE of the amplitude")
-ax.set_ylim(0, 0.27)
-ax.set_title("Figure 7.4: the continuous weight, split into its two effects", loc="left", fontsize=10)
-_ = ax.legend(fontsize=7, loc="upper left", ncol=3)
-plot.plt.show()
+error_bars(split, "Figure 7.4: the continuous weight, split into its two effects", ncol=3)
 
 # %% [markdown]
 # *Figure 7.4.* The waves experiment at book scale (this 2-core CPU), $\alpha = 1$, continuous weight, $\beta = 1$:

@@ -45,7 +45,7 @@ from fssm.experiments import claims
 rows = claims.evaluate()
 print(f"learned: final MAE < {claims.LEARNED}; not learned: > {claims.NOT_LEARNED}")
 for claim, evidence in rows:
-    print(f"[{evidence.status}] {claim.statement} ({claim.section})")
+    print(f"[{evidence.status}] {claim.statement}\n    in the book: {claim.section}")
 HTML(claims.html_table(rows))  # the cell's value: shown as a table below the lines above
 
 # %% [markdown]
