@@ -8,13 +8,15 @@ For small omega, K^(omega) ~ G(i omega / dt) (a mode j sits at omega ~ dt * Im a
 from __future__ import annotations
 
 import math
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from numbers import Number
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
+from torch import nn
 
 from .kernel import S4DKernel
 from .layer import S4DLayer, sobolev_weight
-from .utils import check_int, check_real
+from .utils import ArgumentTypeError, check_bool, check_finite, check_int, check_real, check_tokens
 
 __all__ = [
     "transfer_function",
@@ -34,6 +36,117 @@ def _as_2d(x: torch.Tensor) -> torch.Tensor:
     return x[None] if x.dim() == 1 else x
 
 
+# ----------------------------------------------------------------------------- argument checks
+def _as_kernel(obj, where: str) -> S4DKernel:
+    """An S4DKernel, or the `.kernel` of an S4DLayer (2H channels if bidirectional); else ArgumentTypeError."""
+    if isinstance(obj, S4DLayer):
+        return obj.kernel
+    if isinstance(obj, S4DKernel):
+        return obj
+    raise ArgumentTypeError(f"{where}: kernel must be an S4DKernel or an S4DLayer (whose .kernel is used), "
+                            f"got {type(obj).__name__}{_layer_hint(obj)}")
+
+
+def _as_layer(obj, where: str) -> S4DLayer:
+    if isinstance(obj, S4DLayer):
+        return obj
+    hint = "; for an S4DKernel use frequency_response" if isinstance(obj, S4DKernel) else _layer_hint(obj)
+    raise ArgumentTypeError(f"{where}: layer must be an S4DLayer, got {type(obj).__name__}{hint}")
+
+
+def _layer_hint(obj) -> str:
+    """For a module holding S4D layers (a SequenceModel, a ResidualBlock): where to find the first one."""
+    if isinstance(obj, nn.Module):
+        for name, m in obj.named_modules():
+            if isinstance(m, S4DLayer):
+                return f"; pass one of its layers, e.g. the S4DLayer at {name!r}"
+    return ""
+
+
+def _complex(name: str, x) -> torch.Tensor:
+    """x as a finite complex tensor. A real (or integer) x is converted exactly, a -> a + 0i: float32 to
+    complex64, float64 and integers to complex128. A sequence of numbers is made a tensor."""
+    if not isinstance(x, torch.Tensor):
+        try:
+            x = torch.as_tensor(x)
+        except (TypeError, ValueError, RuntimeError):
+            raise ArgumentTypeError(f"{name} must be a complex (or real) tensor, got {type(x).__name__}") from None
+    if x.dtype == torch.bool:
+        raise ValueError(f"{name} must hold numbers, got dtype {x.dtype}")
+    if not x.is_complex():
+        x = x.to(torch.complex64 if x.is_floating_point() and x.dtype != torch.float64 else torch.complex128)
+    return check_finite(name, x)
+
+
+def _modes(A, C, max_dim: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(A, C) as complex tensors (`_complex`) of one shape, with 1 to `max_dim` dimensions if given."""
+    A, C = _complex("A", A), _complex("C", C)
+    if A.shape != C.shape or (max_dim is not None and not 1 <= A.dim() <= max_dim):
+        limit = f" with 1 to {max_dim} dimensions (c(N) or c(H N))" if max_dim else ""
+        raise ValueError(f"A and C must have the same shape{limit}, got {tuple(A.shape)} and {tuple(C.shape)}")
+    return A, C
+
+
+def _real_points(name: str, x, like: torch.Tensor) -> torch.Tensor:
+    """x as a finite real r(S) tensor (a scalar is one point) in the real dtype and on the device of `like`."""
+    try:
+        x = torch.as_tensor(x, device=like.device)
+    except (TypeError, ValueError, RuntimeError):
+        raise ArgumentTypeError(f"{name} must be real numbers (a tensor or a sequence), got {type(x).__name__}") from None
+    if x.is_complex() or x.dtype == torch.bool or x.dim() > 1:
+        raise ValueError(f"{name} must be real numbers of shape (S,), got {x.dtype} of shape {tuple(x.shape)}")
+    return check_finite(name, x.reshape(-1).to(like.real.dtype))
+
+
+def _interval(lo, hi, names: Tuple[str, str] = ("lo", "hi")) -> Tuple[float, float]:
+    """(lo, hi) as floats (numbers or one-element tensors) with lo <= hi; each may be infinite, never NaN."""
+    lo, hi = (check_real(n, _item(v), finite=False) for n, v in zip(names, (lo, hi)))
+    if lo > hi:
+        raise ValueError(f"{names[0]} must be <= {names[1]}, got {lo} > {hi}")
+    return lo, hi
+
+
+def _sampled(G, s) -> torch.Tensor:
+    """Check G c(... S) (or real) finite and s r(S) finite, strictly increasing; return s as a tensor."""
+    if not isinstance(G, torch.Tensor) or G.dim() < 1:
+        raise ArgumentTypeError(f"G must be a tensor of shape (..., S), got "
+                                f"{tuple(G.shape) if isinstance(G, torch.Tensor) else type(G).__name__}")
+    check_finite("G", G)
+    s = torch.as_tensor(s, device=G.device)
+    if s.dim() != 1 or s.shape[0] != G.shape[-1] or s.is_complex():
+        raise ValueError(f"s must be real and 1-D with {G.shape[-1]} points (the last dimension of G), "
+                         f"got {s.dtype} of shape {tuple(s.shape)}")
+    bad = (~(check_finite("s", s)[1:] > s[:-1])).nonzero()
+    if len(bad):
+        i = int(bad[0])
+        raise ValueError(f"s must be strictly increasing: s[{i}] = {s[i].item()}, s[{i + 1}] = {s[i + 1].item()}")
+    return s
+
+
+def _bands(bands) -> list:
+    """[(lo, hi), ...] as float pairs with lo <= hi (`_interval`); at least one."""
+    try:
+        pairs = [tuple(b) for b in bands]
+    except TypeError:
+        pairs = [()]
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise ValueError(f"bands must be a non-empty sequence of (lo, hi) pairs, got {bands!r}")
+    return [_interval(lo, hi, (f"bands[{i}] lo", f"bands[{i}] hi")) for i, (lo, hi) in enumerate(pairs)]
+
+
+def _item(v):
+    """A one-element tensor as its Python number; anything else as it is."""
+    return v.item() if isinstance(v, torch.Tensor) and v.numel() == 1 else v
+
+
+def _complex_number(name: str, z) -> complex:
+    z = _item(z)
+    if isinstance(z, bool) or not isinstance(z, Number) or not math.isfinite(abs(complex(z))):
+        raise ValueError(f"{name} must be a finite (complex) number, got {z!r}")
+    return complex(z)
+
+
+# ----------------------------------------------------------------------------- transfer functions
 def transfer_function(A: torch.Tensor, C: torch.Tensor, s: torch.Tensor,
                       D: Optional[torch.Tensor] = None) -> torch.Tensor:
     r"""G(is) = sum_j [C_j/(is - a_j) + conj(C_j)/(is - conj(a_j))] + D of the real system.
@@ -41,21 +154,30 @@ def transfer_function(A: torch.Tensor, C: torch.Tensor, s: torch.Tensor,
     The conjugate modes are included, so G(-is) = conj(G(is)) and |G| is even in s.
     Args:
         A, C: c(H N) or c(N) eigenvalues and output weights (B folded into C), as `S4DKernel.ssm()`.
-        s: r(S) real frequencies, rad per unit time.
+            Real A or C are converted exactly (a -> a + 0i: float32 to complex64, float64 to complex128).
+        s: r(S) real frequencies, rad per unit time (a scalar is one frequency).
         D: optional r(H) or scalar skip term.
     Returns:
         c(H S) (or c(1 S) for 1-D inputs).
+    Raises ValueError for shapes that do not match, complex s, or NaN/Inf anywhere.
     """
+    A, C = _modes(A, C, max_dim=2)
     A, C = _as_2d(A), _as_2d(C)
-    if A.shape != C.shape:
-        raise ValueError(f"A and C must have the same shape, got {tuple(A.shape)} and {tuple(C.shape)}")
-    s = torch.as_tensor(s, device=A.device)
-    is_ = (1j * s.to(A.real.dtype)).to(A.dtype)[None, None, :]  # c(1 1 S)
+    s = _real_points("s", s, A)
+    is_ = (1j * s).to(A.dtype)[None, None, :]  # c(1 1 S)
     a, c = A[..., None], C[..., None]  # c(H N 1)
     G = (c / (is_ - a) + c.conj() / (is_ - a.conj())).sum(1)  # c(H S)
     if D is not None:
-        G = G + torch.as_tensor(D, device=A.device).reshape(-1, 1)
+        G = G + _skip(D, A)
     return G
+
+
+def _skip(D, A: torch.Tensor) -> torch.Tensor:
+    """The skip term D, r(H) or a scalar, as r(H 1) (or r(1 1)) for H = A.shape[0]."""
+    D = torch.as_tensor(D, device=A.device)
+    if D.is_complex() or D.dtype == torch.bool or D.numel() not in (1, A.shape[0]):
+        raise ValueError(f"D must be real, a scalar or of shape ({A.shape[0]},), got {D.dtype} of shape {tuple(D.shape)}")
+    return check_finite("D", D).reshape(-1, 1)
 
 
 def transfer_function_grad_imag(A: torch.Tensor, C: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
@@ -63,10 +185,11 @@ def transfer_function_grad_imag(A: torch.Tensor, C: torch.Tensor, s: torch.Tenso
 
     d/dy [c/(is - a)] = i c/(is - a)^2 and d/dy [c*/(is - a*)] = -i c*/(is - a*)^2, so
     |dG/dy_j| <= |c_j|/((s - y_j)^2 + x_j^2) + |c_j|/((s + y_j)^2 + x_j^2): local in frequency.
-    A, C: c(H N); s: r(S). Returns c(H N S).
+    A, C: c(H N) or c(N) (real ones converted exactly, as in `transfer_function`); s: r(S). Returns c(H N S).
     """
+    A, C = _modes(A, C, max_dim=2)
     A, C = _as_2d(A), _as_2d(C)
-    is_ = (1j * torch.as_tensor(s, device=A.device).to(A.real.dtype)).to(A.dtype)
+    is_ = (1j * _real_points("s", s, A)).to(A.dtype)
     a, c = A[..., None], C[..., None]
     return 1j * c / (is_ - a) ** 2 - 1j * c.conj() / (is_ - a.conj()) ** 2
 
@@ -77,15 +200,18 @@ def frequency_response(kernel: S4DKernel, omega: torch.Tensor, L: Optional[int] 
     K^(omega) = sum_l K_l e^{-i omega l} = sum_j [dC_j / (1 - dA_j e^{-i omega}) + conj], summed over
     all l >= 0 (L=None), or truncated to l < L: each term times (1 - (dA_j e^{-i omega})^L), which is
     exactly what the FFT of the length-L kernel samples at omega = 2 pi k / n_fft.
+    kernel: an S4DKernel, or an S4DLayer (its `.kernel`; 2H channels, causal first, if bidirectional).
     Returns c(H W) for omega r(W).
     """
+    kernel = _as_kernel(kernel, "frequency_response")
+    L = None if L is None else check_int("L", L, low=1)
     dA, dC = kernel.discretize()  # c(H N)
-    omega = torch.as_tensor(omega, device=dA.device).to(dA.real.dtype)
+    omega = _real_points("omega", omega, dA)
     z = torch.exp(-1j * omega.to(dA.dtype))[None, None, :]  # c(1 1 W) = e^{-i omega}
 
     def one_sided(a, c):
         q = a[..., None] * z  # c(H N W)
-        num = c[..., None] * (1.0 if L is None else 1.0 - q ** check_int("L", L, low=1))
+        num = c[..., None] * (1.0 if L is None else 1.0 - q ** L)
         return (num / (1.0 - q)).sum(1)
 
     return one_sided(dA, dC) + one_sided(dA.conj(), dC.conj())
@@ -97,6 +223,7 @@ def layer_frequency_response(layer: S4DLayer, L: int) -> Tuple[torch.Tensor, tor
     Returns (omega r(K), response c(H K)) with K = L + 1 bins of the length-2L rfft, omega = pi k / L.
     For a bidirectional layer the response includes the anti-causal kernel.
     """
+    layer = _as_layer(layer, "layer_frequency_response")
     L = check_int("L", L, low=1)
     n_fft = 2 * L
     k_f = torch.fft.rfft(layer.conv_kernel(L), n=n_fft)  # c(H K)
@@ -113,20 +240,16 @@ def total_variation(G: torch.Tensor, s: torch.Tensor,
     r"""V_a^b(G) = int_a^b |dG/ds| ds, approximated by sum |G(s_{i+1}) - G(s_i)| on a sorted grid s.
 
     Exact for piecewise-monotone pieces between grid points; converges as the grid is refined.
-    G: c(... S) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band [a, b)
-    (a grid segment belongs to the band holding its midpoint).
+    G: c(... S) (or real) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band
+    [a, b) with a <= b, either end possibly infinite (a grid segment belongs to the band holding its midpoint).
     """
-    s = torch.as_tensor(s, device=G.device)
-    if s.dim() != 1 or s.shape[0] != G.shape[-1]:
-        raise ValueError(f"s must be 1-D with {G.shape[-1]} points (the last dimension of G), got {tuple(s.shape)}")
-    if s.shape[0] > 1 and not bool((s[1:] > s[:-1]).all()):
-        raise ValueError("s must be strictly increasing")
+    s = _sampled(G, s)
     steps = (G[..., 1:] - G[..., :-1]).abs()  # r(... S-1)
     if bands is None:
         return steps.sum(-1)
     mids = 0.5 * (s[1:] + s[:-1])
     out = []
-    for lo, hi in bands:
+    for lo, hi in _bands(bands):
         mask = ((mids >= lo) & (mids < hi)).to(steps.dtype)  # half-open: no segment counted twice
         out.append((steps * mask).sum(-1))
     return torch.stack(out, dim=-1)
@@ -136,9 +259,10 @@ def mode_total_variation(c: complex, a: complex, lo: float = -math.inf, hi: floa
     r"""Closed form of V_lo^hi for one term g(s) = c/(is - a), a = x + iy, x < 0:
 
     |g'(s)| = |c| / ((s-y)^2 + x^2), so V_lo^hi = (|c|/|x|) [arctan((hi-y)/|x|) - arctan((lo-y)/|x|)].
-    Over the whole line this is pi |c| / |x|.
+    Over the whole line this is pi |c| / |x|. c, a: finite numbers; lo <= hi, either may be infinite.
     """
-    a, c = complex(a), complex(c)
+    a, c = _complex_number("a", a), _complex_number("c", c)
+    lo, hi = _interval(lo, hi)
     x, y = abs(a.real), a.imag
     if a.real >= 0:
         raise ValueError(f"a must have a negative real part, got {a}")
@@ -150,8 +274,12 @@ def tail_variation_bound(C: torch.Tensor, A: torch.Tensor, B: float, conjugates:
 
     V_B^inf(G) <= sum_j |c_j| / (B - y_j).  With conjugates=True the partners at -y_j of the real
     system are added: sum_j |c_j| (1/(B - y_j) + 1/(B + y_j)), which needs B > max_j |y_j|.
-    C, A: c(... N). Returns r(...). Book: chapter 4.
+    C, A: c(... N) of one shape (real ones converted exactly); B: a number or a real tensor that broadcasts
+    against r(... N) (many B at once). Returns r(...). Book: chapter 4.
     """
+    A, C = _modes(A, C)
+    B = check_finite("B", B) if isinstance(B, torch.Tensor) and not B.is_complex() else check_real("B", B)
+    conjugates = check_bool("conjugates", conjugates)
     y = A.imag
     reach = y.abs() if conjugates else y
     if not bool((reach < B).all()):
@@ -166,7 +294,9 @@ def poles(kernel: S4DKernel) -> Dict[str, torch.Tensor]:
 
     'omega' is where each mode sits on the discrete axis, in (-pi, pi] rad/sample: wrap(dt Im a_j) for
     zoh (folded when dt |Im a_j| > pi), about 2 arctan(dt Im a_j / 2) for bilinear.
+    kernel: an S4DKernel, or an S4DLayer (its `.kernel`; 2H channels, causal first, if bidirectional).
     """
+    kernel = _as_kernel(kernel, "poles")
     with torch.no_grad():
         p = kernel.ssm()
         dA, _ = kernel.discretize()
@@ -178,12 +308,16 @@ def usable_alpha_range(A: torch.Tensor, dt: float, L: int) -> Tuple[float, float
 
     The fastest mode should be resolved by a length-L sequence, dt * alpha * max|Im a| >= 2 pi / L, and
     not aliased, dt * alpha * max|Im a| <= pi. The ratio alpha_max / alpha_min is L / 2.
+    A: c(...) finite, at least one (real ones converted exactly); dt > 0; L >= 2.
     """
-    y = float(torch.as_tensor(A).imag.abs().max())
+    A = _complex("A", A)
+    if A.numel() == 0:
+        raise ValueError("A must hold at least one eigenvalue, got an empty tensor")
+    y = float(A.imag.abs().max())
     if y == 0.0:
         raise ValueError("A has no oscillating mode (every Im(a) = 0): alpha has nothing to scale")
     dt = check_real("dt", dt, low=0.0, low_open=True)
-    L = check_int("L", L, low=1)
+    L = check_int("L", L, low=2)
     return 2 * math.pi / (L * dt * y), math.pi / (dt * y)
 
 
@@ -198,18 +332,22 @@ def average_power_spectrum(x: torch.Tensor, vocab_size: Optional[int] = None,
     x: r(n L) or r(n L d) real sequences, or int64 (n L) tokens with `vocab_size`: tokens count as one-hot
     channels, which is what a random embedding sees on average. Returns (omega r(L//2+1), P r(L//2+1)),
     float64, P summed over channels (one-hot: a per-token spectrum, normalised to total power 1).
+    n >= 1, L >= 2, d >= 1; real x finite; batch (sequences per FFT) an integer >= 1.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() not in (2, 3) or x.shape[0] < 1:
-        raise ValueError(f"x must be a tensor of shape (n, L) or (n, L, d), got "
-                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise ArgumentTypeError(f"x must be a tensor of shape (n, L) or (n, L, d), got {type(x).__name__}")
+    if x.dim() not in (2, 3) or x.shape[0] < 1 or (x.dim() == 3 and x.shape[2] < 1):
+        raise ValueError(f"x must be a tensor of shape (n, L) or (n, L, d) with n, d >= 1, got {tuple(x.shape)}")
     L = check_int("L (x.shape[1])", x.shape[1], low=2)
+    batch = check_int("batch", batch, low=1)
     if vocab_size is not None:
         vocab_size = check_int("vocab_size", vocab_size, low=1)
-        if x.dtype not in (torch.int64, torch.int32) or x.dim() != 2:
-            raise ValueError("tokens (vocab_size given) must be an int64 tensor of shape (n, L)")
-        if x.min() < 0 or x.max() >= vocab_size:
-            raise ValueError(f"x holds token ids outside [0, {vocab_size})")
-    total = torch.zeros(L // 2 + 1, dtype=torch.float64)
+        check_tokens(x, vocab_size, "x (vocab_size given)", shape="(n, L)")
+    elif x.is_complex():
+        raise ValueError(f"x must be real (or tokens with vocab_size), got dtype {x.dtype}")
+    else:
+        check_finite("x", x)
+    total = torch.zeros(L // 2 + 1, dtype=torch.float64, device=x.device)
     for i in range(0, x.shape[0], batch):
         xb = x[i:i + batch]
         if vocab_size is not None:
@@ -219,8 +357,8 @@ def average_power_spectrum(x: torch.Tensor, vocab_size: Optional[int] = None,
             xb = xb[..., None] if xb.dim() == 2 else xb  # r(b L d)
         xb = xb - xb.mean(1, keepdim=True)
         total += (torch.fft.rfft(xb, dim=1).abs() ** 2).sum((0, 2)) / L
-    P = total / x.shape[0]
-    if vocab_size is not None:
+    P = (total / x.shape[0]).cpu()
+    if vocab_size is not None and P.sum() > 0:  # sequences of one repeated token have no power to normalise
         P = P / P.sum()
     omega = 2 * math.pi * torch.arange(L // 2 + 1, dtype=torch.float64) / L
     return omega, P

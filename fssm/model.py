@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .layer import S4DLayer
-from .utils import check_choice, check_int, check_real
+from .utils import ArgumentTypeError, check_bool, check_choice, check_input, check_int, check_real, check_tokens
 
 __all__ = ["SequenceModel", "ResidualBlock", "TwoTowerClassifier"]
 
@@ -25,7 +25,7 @@ class _ChannelNorm(nn.Module):
 
     def __init__(self, kind: Optional[str], H: int):
         super().__init__()
-        self.kind = kind
+        self.kind = check_choice("norm", kind, NORMS)
         if kind == "layer":
             self.norm = nn.LayerNorm(H)
         elif kind == "batch":
@@ -40,17 +40,23 @@ class _ChannelNorm(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    """x + dropout(S4DLayer(norm(x))) (prenorm) or norm(x + dropout(S4DLayer(x))) (postnorm)."""
+    """x + dropout(S4DLayer(norm(x))) (prenorm) or norm(x + dropout(S4DLayer(x))) (postnorm).
+
+    d_model: H >= 1; norm: 'layer' | 'batch' | None; prenorm: True or False; dropout in [0, 1).
+    """
 
     def __init__(self, d_model: int, norm: Optional[str] = "layer", prenorm: bool = True,
                  dropout: float = 0.0, **layer_kwargs):
         super().__init__()
-        self.prenorm = bool(prenorm)
+        self.d_model = check_int("d_model", d_model, low=1)
+        self.prenorm = check_bool("prenorm", prenorm)
         self.norm = _ChannelNorm(norm, d_model)
         self.layer = S4DLayer(d_model, dropout=dropout, **layer_kwargs)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # r(B H L) -> r(B H L)
+        # shape only: the layer checks finiteness, and under autocast x may be in a lower precision
+        check_input(x, "x", rank=3, channels=self.d_model, finite=False, shape=f"(B, {self.d_model}, L)")
         z = self.norm(x) if self.prenorm else x
         x = x + self.dropout(self.layer(z))
         return x if self.prenorm else self.norm(x)
@@ -60,12 +66,15 @@ class SequenceModel(nn.Module):
     r"""Encoder, `n_layers` residual S4D blocks, optional final norm, pooling decoder.
 
     Args:
-        d_input: features per time step (ignored when vocab_size is given).
-        d_output: outputs (classes for classification, targets for regression).
-        d_model: H channels. n_layers: number of blocks (>= 1).
-        vocab_size: if given, the input is int64 tokens (B L) and the encoder is an embedding.
+        d_input: features per time step, >= 1 (ignored when vocab_size is given).
+        d_output: outputs (classes for classification, targets for regression), >= 1.
+        d_model: H channels (>= 1). n_layers: number of blocks (>= 1).
+        vocab_size: if given, the input is int64 (or int32) tokens (B L) with ids in [0, vocab_size) and
+            the encoder is an embedding.
         norm: 'layer' | 'batch' | None. prenorm: pre- (True) or post-norm blocks. dropout: in [0, 1).
         pool: 'mean' | 'last' | None (per-step outputs).
+        Input checks: x must match the parameters' dtype (unless under autocast) and device, L >= 1; an
+        empty batch (B = 0) gives an empty output.
         **layer_kwargs: passed to every `S4DLayer` (d_state, alpha, beta, learn_beta, bidirectional,
             init, disc, dt_min, dt_max, lr, activation, mixing, ...).
     """
@@ -95,24 +104,21 @@ class SequenceModel(nn.Module):
         self.decoder = nn.Linear(d_model, d_output)
 
     def _check(self, x: torch.Tensor) -> None:
-        if not isinstance(x, torch.Tensor):
-            raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
+        w = self.decoder.weight
         if self.vocab_size is not None:
-            if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
-                raise ValueError(f"x must be integer tokens of shape (B, L), got {x.dtype} {tuple(x.shape)}")
-            if x.numel() and (x.min() < 0 or x.max() >= self.vocab_size):
-                raise ValueError(f"x holds token ids outside [0, {self.vocab_size})")
+            check_tokens(x, self.vocab_size, "x", shape="(B, L)", device=w.device)
         else:
-            if x.dim() != 3 or x.shape[-1] != self.d_input:
-                raise ValueError(f"x must have shape (B, L, {self.d_input}), got {tuple(x.shape)}")
-            if x.is_complex() or not x.is_floating_point():
-                raise ValueError(f"x must be a real floating-point tensor, got dtype {x.dtype}")
-            if not bool(torch.isfinite(x).all()):
-                raise ValueError("x contains NaN or Inf values")
+            check_input(x, "x", rank=3, channels=self.d_input, channel_dim=2, dtype=w.dtype, device=w.device,
+                        shape=f"(B, L, {self.d_input})")
+        if x.shape[1] == 0:
+            raise ValueError(f"x must hold sequences of length L >= 1, got shape {tuple(x.shape)}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x r(B L d_input) or int (B L) -> r(B d_output), or r(B L d_output) when pool is None."""
         self._check(x)
+        if x.shape[0] == 0:  # an empty batch: an empty output of the right shape
+            d_model = self.decoder.in_features
+            return self.decoder(self.decoder.weight.new_zeros((0, d_model) if self.pool else (0, x.shape[1], d_model)))
         h = self.encoder(x).transpose(1, 2)  # r(B H L)
         for block in self.blocks:
             h = block(h)
@@ -137,7 +143,9 @@ class TwoTowerClassifier(nn.Module):
     def __init__(self, encoder: nn.Module, d_features: int, d_output: int):
         super().__init__()
         F = check_int("d_features", d_features, low=1)
-        self.encoder = encoder
+        if not isinstance(encoder, nn.Module):
+            raise ArgumentTypeError(f"encoder must be a torch.nn.Module, got {type(encoder).__name__}")
+        self.encoder, self.d_features = encoder, F
         self.head = nn.Sequential(nn.Linear(4 * F, F), nn.GELU(), nn.Linear(F, check_int("d_output", d_output, low=1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -146,5 +154,8 @@ class TwoTowerClassifier(nn.Module):
                              f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
         B = x.shape[0]
         h = self.encoder(x.flatten(0, 1))  # both towers in one batch: r(2B F)
-        u, v = h.view(B, 2, -1).unbind(1)  # r(B F) each
+        if h.shape != (2 * B, self.d_features):
+            raise ValueError(f"the encoder must map each sequence to d_features = {self.d_features} features, "
+                             f"an output of shape ({2 * B}, {self.d_features}); got {tuple(h.shape)}")
+        u, v = h.view(B, 2, self.d_features).unbind(1)  # r(B F) each
         return self.head(torch.cat([u, v, u * v, u - v], dim=-1))

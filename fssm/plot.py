@@ -4,8 +4,12 @@ from __future__ import annotations
 from typing import Optional
 
 import matplotlib
+import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
+
+from .utils import ArgumentTypeError, check_int, check_real
 
 __all__ = ["use_style", "figure", "magnitude_db", "plot_magnitude", "plot_poles", "COLORS"]
 
@@ -30,29 +34,51 @@ def use_style() -> None:
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.4, **kw):
-    """plt.subplots with the book's default size."""
+    """plt.subplots with the book's default size: ncols, nrows integers >= 1; width, height > 0 (inches)."""
+    ncols, nrows = check_int("ncols", ncols, low=1), check_int("nrows", nrows, low=1)
+    width = check_real("width", width, low=0.0, low_open=True)
+    height = check_real("height", height, low=0.0, low_open=True)
     return plt.subplots(nrows, ncols, figsize=(width, height), **kw)
 
 
+def _as_array(name: str, x) -> np.ndarray:
+    """A tensor (any device, detached) or array-like of numbers as a NumPy array; else ArgumentTypeError."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        return (x.float() if x.dtype == torch.bfloat16 else x).numpy()
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or a.dtype.kind not in "iufc":
+        raise ArgumentTypeError(f"{name} must be a tensor or array of numbers, got {type(x).__name__}")
+    return a
+
+
+def _check_axes(ax) -> None:
+    if not isinstance(ax, matplotlib.axes.Axes):
+        raise ArgumentTypeError(f"ax must be a matplotlib Axes (e.g. from fssm.plot.figure()), got {type(ax).__name__}")
+
+
 def magnitude_db(G) -> np.ndarray:
-    """20 log10 |G| as a NumPy array (accepts torch or NumPy, real or complex)."""
-    G = G.detach().cpu().numpy() if hasattr(G, "detach") else np.asarray(G)
-    return 20 * np.log10(np.maximum(np.abs(G), 1e-300))
+    """20 log10 |G| as a NumPy array (accepts torch or NumPy, real or complex; NaN stays NaN: a gap)."""
+    return 20 * np.log10(np.maximum(np.abs(_as_array("G", G)), 1e-300))
 
 
 def plot_magnitude(ax, freq, G, label: Optional[str] = None, db: bool = True, **kw):
     """Plot |G| (dB by default) against frequency on `ax`; the caller labels the frequency unit."""
-    f = freq.detach().cpu().numpy() if hasattr(freq, "detach") else np.asarray(freq)
-    y = magnitude_db(G) if db else np.abs(G.detach().cpu().numpy() if hasattr(G, "detach") else G)
+    _check_axes(ax)
+    f = _as_array("freq", freq)
+    y = magnitude_db(G) if db else np.abs(_as_array("G", G))
     ax.plot(f, y, label=label, **kw)
     ax.set_ylabel("|G| (dB)" if db else "|G|")
     return ax
 
 
 def plot_poles(ax, A, label: Optional[str] = None, **kw):
-    """Scatter eigenvalues a_j = x_j + i y_j in the complex plane."""
-    a = A.detach().cpu().numpy() if hasattr(A, "detach") else np.asarray(A)
-    a = a.reshape(-1)
+    """Scatter eigenvalues a_j = x_j + i y_j in the complex plane (A: a tensor or array, e.g. ssm()['A'])."""
+    _check_axes(ax)
+    a = _as_array("A", A).reshape(-1)
     ax.scatter(a.real, a.imag, s=14, label=label, **kw)
     ax.set_xlabel("Re(a)  (1/time)")
     ax.set_ylabel("Im(a)  (rad/time)")

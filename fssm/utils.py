@@ -21,7 +21,15 @@ __all__ = [
     "check_int",
     "check_real",
     "check_choice",
+    "check_bool",
+    "check_seed",
     "check_input",
+    "check_finite",
+    "check_tokens",
+    "ArgumentTypeError",
+    "DeviceError",
+    "SEED_RANGE",
+    "DEVICE_TYPES",
     "get_scale",
     "describe_run",
     "SCALES",
@@ -29,15 +37,29 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- seeding and device
+SEED_RANGE = (0, 2**32 - 1)  # what Python's random, NumPy and torch all accept as they are
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type. A TypeError, and also a ValueError, the class every other check of
+    `fssm` raises, so that one `except ValueError` catches any bad argument."""
+
+
+class DeviceError(ValueError, RuntimeError):
+    """A device that is not one of DEVICE_TYPES or not present on this machine. A ValueError (a bad
+    argument), and also a RuntimeError, what torch raises for a malformed device string."""
+
+
 def seed_everything(seed: int) -> int:
-    """Seed Python, NumPy and PyTorch (all devices) with one integer.
+    """Seed Python, NumPy and PyTorch (all devices) with one integer in [0, 2**32 - 1] (`check_seed`).
 
     On the CPU, two runs with the same seed (and the same number of threads) are bit-identical.
     Returns the seed, so that it can be logged.
     """
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return seed
 
@@ -45,18 +67,42 @@ def seed_everything(seed: int) -> int:
 def get_device(device: Optional[str | torch.device] = None) -> torch.device:
     """The one device helper: `device` if given, else $FSSM_DEVICE, else CUDA, MPS or CPU.
 
+    `device`: None, a torch.device or a string 'cpu', 'cuda', 'cuda:N' or 'mps'; it must exist on this
+    machine, else a `DeviceError` (a ValueError) listing the devices there are.
     No module of `fssm` hard-codes a device: modules create tensors on the device of their
     parameters, and scripts and notebooks ask this function once.
     """
+    name = "device"
+    if device is None and os.environ.get("FSSM_DEVICE"):
+        name, device = "$FSSM_DEVICE", os.environ["FSSM_DEVICE"]
     if device is None:
-        device = os.environ.get("FSSM_DEVICE") or None
-    if device is not None:
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    if not isinstance(device, (str, torch.device)):
+        raise ArgumentTypeError(f"{name} must be None, a string or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        dev = None
+    if dev is None or dev.type not in DEVICE_TYPES:
+        raise DeviceError(f"{name} must be 'cpu', 'cuda', 'cuda:N' or 'mps' (available here: "
+                          f"{_available_devices()}), got {device!r}")
+    present = {"cpu": True, "cuda": torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count(),
+               "mps": _mps_available() and not dev.index}[dev.type]
+    if not present:
+        raise DeviceError(f"{name} {device!r} is not available on this machine; available: {_available_devices()}")
+    return dev
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
+
+
+def _available_devices() -> str:
+    cuda = ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    return ", ".join(map(repr, ["cpu"] + cuda + (["mps"] if _mps_available() else [])))
 
 
 # ----------------------------------------------------------------------------- optimizer tags
@@ -74,12 +120,20 @@ def register(
     (`lr=None` means "the base learning rate"); `fssm.train.param_groups` groups parameters by
     these tags, as in state-spaces/s4.
     """
+    if not isinstance(module, nn.Module):
+        raise ArgumentTypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier (no dots), got {name!r}")
+    if not isinstance(tensor, torch.Tensor):
+        raise ArgumentTypeError(f"tensor {name!r} must be a torch.Tensor, got {type(tensor).__name__}")
     if lr is not None and lr == 0.0:
         module.register_buffer(name, tensor)
         return
     if lr is not None:
         check_real(f"learning rate of {name!r}", lr, low=0.0, low_open=True)
     check_real(f"weight decay of {name!r}", wd, low=0.0)
+    if not (tensor.is_floating_point() or tensor.is_complex()):
+        raise ValueError(f"tensor {name!r} must be floating-point or complex to be trained, got dtype {tensor.dtype}")
     param = nn.Parameter(tensor)
     module.register_parameter(name, param)
     param._optim = {"lr": lr, "weight_decay": wd}
@@ -101,9 +155,14 @@ def check_real(
     low: Optional[float] = None,
     high: Optional[float] = None,
     low_open: bool = False,
+    finite: bool = True,
 ) -> float:
-    """Return `value` as a finite float or raise ValueError naming `name` and the allowed range."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    """Return `value` as a finite float or raise ValueError naming `name` and the allowed range.
+
+    finite=False also allows -inf and inf (never NaN).
+    """
+    ok = isinstance(value, Real) and not isinstance(value, bool) and not math.isnan(value)
+    ok = ok and (math.isfinite(value) or not finite)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
@@ -114,7 +173,7 @@ def check_real(
             bound = f" {'>' if low_open else '>='} {low}"
         if high is not None:
             bound += f"{' and' if bound else ''} <= {high}"
-        raise ValueError(f"{name} must be a finite real number{bound}, got {value!r}")
+        raise ValueError(f"{name} must be a {'finite ' if finite else ''}real number{bound}, got {value!r}")
     return float(value)
 
 
@@ -126,24 +185,79 @@ def check_choice(name: str, value, choices: Iterable):
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    """Return `value` as bool if it is True or False (also NumPy's), else ArgumentTypeError naming `name`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """Return `seed` as int if 0 <= seed <= 2**32 - 1 (what random, NumPy and torch accept), else ValueError."""
+    low, high = SEED_RANGE
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or not low <= seed <= high:
+        raise ValueError(f"{name} must be an integer with {low} <= {name} <= 2**32 - 1 = {high}, got {seed!r}")
+    return int(seed)
+
+
 def check_input(u, name: str = "u", rank: int = 3, channels: Optional[int] = None,
-                channel_dim: int = 1, finite: bool = True) -> torch.Tensor:
-    """Check a model input: a real floating tensor of the given rank, channel count, all finite."""
+                channel_dim: int = 1, finite: bool = True, dtype: Optional[torch.dtype] = None,
+                device: Optional[torch.device] = None, shape: Optional[str] = None) -> torch.Tensor:
+    """Check a model input: a real floating tensor of the given rank, channel count, all finite.
+
+    dtype, device: those of the parameters `u` meets (a dtype other than theirs is allowed under autocast,
+    which casts). shape: the expected shape in words, e.g. '(B, L, 3)', added to the shape messages.
+    """
     if not isinstance(u, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(u).__name__}")
+        raise ArgumentTypeError(f"{name} must be a torch.Tensor, got {type(u).__name__}")
     if u.is_complex() or not u.is_floating_point():
         raise ValueError(f"{name} must be a real floating-point tensor, got dtype {u.dtype}")
+    expected = f" (shape {shape})" if shape else ""
     if u.dim() != rank:
-        raise ValueError(f"{name} must have {rank} dimensions, got shape {tuple(u.shape)}")
+        raise ValueError(f"{name} must have {rank} dimensions{expected}, got shape {tuple(u.shape)}")
     if channels is not None and u.shape[channel_dim] != channels:
         raise ValueError(
-            f"{name} must have {channels} channels in dimension {channel_dim}, "
+            f"{name} must have {channels} channels in dimension {channel_dim}{expected}, "
             f"got shape {tuple(u.shape)}"
         )
+    _check_placement(u, name, dtype, device)
+    return check_finite(name, u) if finite else u
+
+
+def check_finite(name: str, u: torch.Tensor) -> torch.Tensor:
+    """Return the tensor `u` if every entry is finite (real or complex), else raise ValueError naming `name`."""
     # a sum of floats is finite only if every term is: one cheap reduction, the full test only if it fails
-    if finite and not bool(torch.isfinite(u.sum())) and not bool(torch.isfinite(u).all()):
+    if (u.is_floating_point() or u.is_complex()) and not bool(torch.isfinite(u.sum())) \
+            and not bool(torch.isfinite(u).all()):
         raise ValueError(f"{name} contains NaN or Inf values")
     return u
+
+
+def check_tokens(x, vocab_size: int, name: str = "x", shape: str = "(B, L)",
+                 device: Optional[torch.device] = None) -> torch.Tensor:
+    """Check tokens: an int64 or int32 tensor of rank 2 (`shape` in words) with ids in [0, vocab_size)."""
+    if not isinstance(x, torch.Tensor):
+        raise ArgumentTypeError(f"{name} must be a torch.Tensor of tokens, got {type(x).__name__}")
+    if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"{name} must be integer tokens (int64 or int32) of shape {shape}, "
+                         f"got {x.dtype} {tuple(x.shape)}")
+    _check_placement(x, name, None, device)
+    if x.numel():
+        lo, hi = int(x.min()), int(x.max())
+        if lo < 0 or hi >= vocab_size:
+            raise ValueError(f"{name} holds token ids outside [0, {vocab_size}) (vocab_size = {vocab_size}): "
+                             f"largest id {hi}, smallest id {lo}")
+    return x
+
+
+def _check_placement(u: torch.Tensor, name: str, dtype: Optional[torch.dtype],
+                     device: Optional[torch.device]) -> None:
+    if device is not None and u.device != torch.device(device):
+        raise ValueError(f"{name} is on {u.device} but the parameters it meets are on {device}: "
+                         f"move it with {name}.to({str(device)!r})")
+    if dtype is not None and u.dtype != dtype and not torch.is_autocast_enabled(u.device.type):
+        raise ValueError(f"{name} has dtype {u.dtype} but the parameters it meets are {dtype}: convert "
+                         f"the input ({name}.to({dtype})) or the module (.to({u.dtype}))")
 
 
 def _range_text(low, high) -> str:
