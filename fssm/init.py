@@ -15,20 +15,33 @@ from typing import Callable, Dict
 
 import torch
 
-from .utils import check_choice, check_int, check_real
+from .utils import ArgumentTypeError, check_choice, check_int, check_real
 
 __all__ = ["lin", "inv", "legs", "real", "init_A", "INITS", "scale_imag"]
 
+COMPLEX_DTYPES = (torch.complex64, torch.complex128)
+
 
 def scale_imag(a: torch.Tensor, alpha: float) -> torch.Tensor:
-    """Return x + i*alpha*y for a = x + i*y (c(N)). alpha > 0."""
+    """Return x + i*alpha*y for a = x + i*y: a c(N) finite complex tensor, alpha > 0 -> c(N)."""
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    if not isinstance(a, torch.Tensor) or not a.is_complex():
+        got = f"dtype {a.dtype}" if isinstance(a, torch.Tensor) else type(a).__name__
+        raise ArgumentTypeError(f"a must be a complex tensor of eigenvalues c(N), got {got}")
+    if not bool(torch.isfinite(a).all()):
+        raise ValueError("a contains NaN or Inf values")
     return torch.complex(a.real, alpha * a.imag)
+
+
+def _check_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The eigenvalues are complex: a real dtype would silently drop their imaginary parts."""
+    return check_choice("dtype", dtype, COMPLEX_DTYPES)
 
 
 def lin(N: int, alpha: float = 1.0, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
     r"""S4D-Lin: a_n = -1/2 + i * alpha * pi * n, n = 0..N-1.  c(N)"""
     N = check_int("d_state", N, low=1)
+    _check_dtype(dtype)
     n = torch.arange(N, dtype=torch.float64)
     a = torch.complex(torch.full_like(n, -0.5), math.pi * n)
     return scale_imag(a, alpha).to(dtype)
@@ -41,6 +54,7 @@ def inv(N: int, alpha: float = 1.0, dtype: torch.dtype = torch.complex128) -> to
     complex modes that is N' = 2N, which keeps every y_n > 0 (the smallest is y_{N-1} = 2N/(pi(2N-1))).
     """
     N = check_int("d_state", N, low=1)
+    _check_dtype(dtype)
     n = torch.arange(N, dtype=torch.float64)
     n_real = 2 * N
     a = torch.complex(torch.full_like(n, -0.5), (n_real / math.pi) * (n_real / (2 * n + 1) - 1))
@@ -63,6 +77,7 @@ def legs(N: int, alpha: float = 1.0, dtype: torch.dtype = torch.complex128) -> t
     pairs; we keep the N with y > 0, sorted by y, so N complex modes describe the real 2N-state system.
     """
     N = check_int("d_state", N, low=1)
+    _check_dtype(dtype)
     A = hippo_legs(2 * N)
     P = torch.sqrt(torch.arange(2 * N, dtype=torch.float64) + 0.5)
     S = A + P[:, None] * P[None, :]
@@ -76,6 +91,7 @@ def legs(N: int, alpha: float = 1.0, dtype: torch.dtype = torch.complex128) -> t
 def real(N: int, alpha: float = 1.0, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
     r"""Real init: a_n = -(n+1), no oscillation (alpha has nothing to scale).  c(N)"""
     N = check_int("d_state", N, low=1)
+    _check_dtype(dtype)
     n = torch.arange(N, dtype=torch.float64)
     a = torch.complex(-(n + 1), torch.zeros_like(n))
     return scale_imag(a, alpha).to(dtype)

@@ -32,38 +32,44 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .kernel import S4DKernel
-from .utils import check_choice, check_input, check_int, check_real, register
+from .kernel import HALF_DTYPES, S4DKernel
+from .utils import ArgumentTypeError, check_bool, check_choice, check_input, check_int, check_real, register
 
 __all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length", "SOBOLEV_MODES"]
 
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU, None: nn.Identity}
 MIXINGS = ("glu", "linear", None)
 SOBOLEV_MODES = ("both", "input", "gradient", "forward")  # where the Sobolev weight acts: see the module docstring
+LAYER_KERNEL_ARGS = ("d_model", "d_state", "init", "alpha", "dt_min", "dt_max", "disc", "lr")  # not in kernel_kwargs
 
 
 def sobolev_weight(beta: torch.Tensor, n_bins: int, scale: float, step: float = 1.0) -> torch.Tensor:
-    r"""w_k = (1 + k*step/scale)^beta for k = 0..n_bins-1.  beta r(H) -> r(H n_bins).  Eq. (1).
+    r"""w_k = (1 + k*step/scale)^beta for k = 0..n_bins-1.  beta r(H), finite -> r(H n_bins).  Eq. (1).
 
-    `step` converts bins of the FFT actually used into bins of the length-2L FFT the weight is defined
-    on (step = 2L / n_fft), so the weight is the same function of omega whatever FFT size is chosen.
+    n_bins: int >= 1; scale: M > 0. `step` (> 0) converts bins of the FFT actually used into bins of the
+    length-2L FFT the weight is defined on (step = 2L / n_fft), so the weight is the same function of omega
+    whatever FFT size is chosen.
     """
+    check_input(beta, "beta", rank=1)
+    n_bins = check_int("n_bins", n_bins, low=1)
+    scale = check_real("scale", scale, low=0.0, low_open=True)
+    step = check_real("step", step, low=0.0, low_open=True)
     k = torch.arange(n_bins, device=beta.device, dtype=beta.dtype) * step  # r(K)
     return torch.pow(1.0 + k / scale, beta[:, None])
 
 
 class _Reweight(torch.autograd.Function):
-    """x * w_fwd in the forward pass, grad * w_bwd in the backward pass (w real, not differentiated)."""
+    """x * w_fwd in the forward pass, grad * w_bwd in the backward pass (w real, not differentiated; None = 1)."""
 
     @staticmethod
     def forward(ctx, x, w_fwd, w_bwd):
         ctx.save_for_backward(w_bwd)
-        return x * w_fwd
+        return x if w_fwd is None else x * w_fwd  # autograd wraps a returned input as a new output
 
     @staticmethod
     def backward(ctx, grad):
         (w_bwd,) = ctx.saved_tensors
-        return grad * w_bwd, None, None
+        return grad if w_bwd is None else grad * w_bwd, None, None
 
 
 def fast_fft_length(n: int) -> int:
@@ -89,29 +95,33 @@ def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = No
 
     Args:
         u: r(B H L) input.
-        k: r(H Lk) kernel; Lk = L for a causal kernel, Lk = 2L for a bidirectional one laid out as
-            [causal lags 0..L-1, anti-causal lags -L..-1].
-        beta: r(H) Sobolev exponent or None (no filter).
-        sobolev_scale: M in (1 + k/M)^beta, k the bin of a length-2L FFT; None = 2L, so that
+        k: r(H Lk) kernel (or r(1 Lk), shared by all channels); Lk = L for a causal kernel, Lk = 2L for a
+            bidirectional one laid out as [causal lags 0..L-1, anti-causal lags -L..-1].
+        beta: r(H) (or r(1)) finite Sobolev exponent, or None (no filter).
+        sobolev_scale: M > 0 in (1 + k/M)^beta, k the bin of a length-2L FFT; None = 2L, so that
             w = (1 + |omega|/(2 pi))^beta.
         sobolev_mode: where the weight acts (module docstring): 'both' (default: on the kernel's spectrum),
             'input' (on the input's spectrum: the same layer), 'gradient' or 'forward' (one of the two only;
             beta must then not require grad).
     Returns:
-        r(B H L).
+        r(B H L), in the promoted dtype of u and k (float16/bfloat16 are computed in float32, returned in u's).
+        A batch of size 0 gives the empty r(0 H L).
     """
+    _check_conv_args(u, k, beta, sobolev_scale, sobolev_mode)
     L = u.shape[-1]
-    if u.dtype in (torch.float16, torch.bfloat16):  # FFTs of half types are unsupported or inexact
-        return fft_conv(u.float(), k.float(), beta, sobolev_scale, sobolev_mode).to(u.dtype)
-    if k.shape[-1] not in (L, 2 * L):
-        raise ValueError(f"kernel length must be L={L} (causal) or 2L={2 * L} (bidirectional), got {k.shape[-1]}")
+    if k.dtype in HALF_DTYPES:  # FFTs of half types are unsupported or inexact
+        k = k.float()
+    if u.dtype in HALF_DTYPES:
+        beta = None if beta is None else beta.float()
+        return fft_conv(u.float(), k, beta, sobolev_scale, sobolev_mode).to(u.dtype)
+    if u.numel() == 0:  # the FFT backends reject size 0: the empty output, still connected to u and k for autograd
+        return u * k[..., :L]
     # zero-padding to any n >= 2L makes the circular product a linear convolution
     n_fft = fast_fft_length(2 * L)
     if k.shape[-1] == 2 * L and n_fft > 2 * L:  # keep anti-causal lags -L..-1 at the end of the array
         k = torch.cat([k[..., :L], k.new_zeros(*k.shape[:-1], n_fft - 2 * L), k[..., L:]], dim=-1)
     u_f = torch.fft.rfft(u, n=n_fft)  # c(B H n_fft/2+1)
     k_f = torch.fft.rfft(k, n=n_fft)  # c(H n_fft/2+1)
-    check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)
     if beta is not None:
         w = sobolev_weight(beta, k_f.shape[-1], float(sobolev_scale or 2 * L), step=2 * L / n_fft)  # r(H K)
         if sobolev_mode in ("gradient", "forward") and w.requires_grad:
@@ -121,17 +131,40 @@ def fft_conv(u: torch.Tensor, k: torch.Tensor, beta: Optional[torch.Tensor] = No
         elif sobolev_mode == "input":  # the same product, grouped as K^ (w u^): a pre-emphasized input
             u_f = w * u_f
         elif sobolev_mode == "gradient":  # forward K^, backward as if w K^
-            k_f = _Reweight.apply(k_f, torch.ones_like(w), w)
+            k_f = _Reweight.apply(k_f, None, w)
         else:  # 'forward': forward w K^, backward as if the kernel were w K^ itself
-            k_f = _Reweight.apply(k_f, w, torch.ones_like(w))
+            k_f = _Reweight.apply(k_f, w, None)
     return torch.fft.irfft(u_f * k_f, n=n_fft)[..., :L]
+
+
+def _check_conv_args(u, k, beta, sobolev_scale, sobolev_mode) -> None:
+    """`fft_conv`'s checks: types, shapes and the mode; no pass over the values (the layer checks u)."""
+    check_input(u, "u", rank=3, finite=False)
+    H, L = u.shape[1], u.shape[-1]
+    if L < 1:
+        raise ValueError(f"u must have length L >= 1 (its last dimension), got shape {tuple(u.shape)}")
+    check_input(k, "k", rank=2, finite=False)
+    if k.shape[-1] not in (L, 2 * L) or k.shape[0] not in (1, H):
+        raise ValueError(f"k must have shape ({H}, L) with L={L} (causal) or ({H}, 2L) with 2L={2 * L} "
+                         f"(bidirectional; a first dimension of 1 is shared by all channels), got {tuple(k.shape)}")
+    if beta is not None:
+        check_input(beta, "beta", rank=1, finite=False)
+        if beta.shape[0] not in (1, H):
+            raise ValueError(f"beta must have shape ({H},) (one exponent per channel) or (1,), got {tuple(beta.shape)}")
+    if sobolev_scale is not None:
+        check_real("sobolev_scale", sobolev_scale, low=0.0, low_open=True)
+    check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)
 
 
 def ssm_recurrence(kernel: S4DKernel, u: torch.Tensor) -> torch.Tensor:
     r"""The same SSM run step by step: x_t = dA x_{t-1} + u_t, y_t = 2 Re(dC . x_t) (x_{-1} = 0).
 
-    Readable reference for tests and the book (O(L) sequential steps). u r(B H L) -> r(B H L).
+    Readable reference for tests and the book (O(L) sequential steps). kernel: an `S4DKernel` (of a layer:
+    `layer.kernel`); u r(B H L), real, finite -> r(B H L).
     """
+    if not isinstance(kernel, S4DKernel):
+        raise ArgumentTypeError(f"kernel must be an S4DKernel (of an S4DLayer: layer.kernel), got {type(kernel).__name__}")
+    check_input(u, "u", rank=3, channels=kernel.d_model)
     dA, dC = kernel.discretize()  # c(H N)
     x = torch.zeros(u.shape[0], *dA.shape, dtype=dA.dtype, device=u.device)  # c(B H N)
     ys = []
@@ -160,7 +193,12 @@ class S4DLayer(nn.Module):
         activation: 'gelu' (default), 'relu', 'tanh', 'silu' or None.
         mixing: 'glu' (default: 1x1 conv H -> 2H and a gated linear unit), 'linear' (1x1 conv) or None.
         D: learn the skip term D * u (default True).
-        kernel_kwargs: extra keyword arguments for `S4DKernel` (e.g. C_init).
+        kernel_kwargs: extra keyword arguments for `S4DKernel` (e.g. C_init, mode), a mapping without the
+            arguments the layer passes itself (d_model, d_state, init, alpha, dt_min, dt_max, disc, lr).
+
+    dtype: the layer computes in the dtype of its parameters (torch's default; `.double()`, `.to(torch.bfloat16)`
+    work). The input must have that dtype, as for torch's own layers (a ValueError names both dtypes and the
+    fix); under autocast, which hands over other dtypes, it is cast to the parameters' dtype.
     """
 
     def __init__(
@@ -193,17 +231,21 @@ class S4DLayer(nn.Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("mixing", mixing, MIXINGS)
-        check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)
+        check_choice("sobolev_mode", sobolev_mode, SOBOLEV_MODES)  # fft_conv checks it again: a tuple lookup
+        learn_beta, bidirectional, D = (check_bool(n, v) for n, v in
+                                        (("learn_beta", learn_beta), ("bidirectional", bidirectional), ("D", D)))
+        kernel_kwargs = self._kernel_kwargs(kernel_kwargs)
         if learn_beta and sobolev_mode in ("gradient", "forward"):
             raise ValueError(f"sobolev_mode={sobolev_mode!r} needs a fixed beta (learn_beta=False)")
         if sobolev_scale is not None:
             sobolev_scale = check_real("sobolev_scale", sobolev_scale, low=0.0, low_open=True)
-        self.d_model, self.bidirectional, self.learn_beta = H, bool(bidirectional), bool(learn_beta)
+        check_real("beta_lr", beta_lr, low=0.0, low_open=True)  # also when unused (learn_beta=False)
+        self.d_model, self.bidirectional, self.learn_beta = H, bidirectional, learn_beta
         self.sobolev_scale, self.sobolev_mode = sobolev_scale, sobolev_mode
 
         self.kernel = S4DKernel(
             H * (2 if bidirectional else 1), d_state, init=init, alpha=alpha,
-            dt_min=dt_min, dt_max=dt_max, disc=disc, lr=lr, **(kernel_kwargs or {}),
+            dt_min=dt_min, dt_max=dt_max, disc=disc, lr=lr, **kernel_kwargs,
         )
         if learn_beta:
             register(self, "beta", torch.full((H,), beta), lr=beta_lr, wd=0.0)
@@ -218,6 +260,18 @@ class S4DLayer(nn.Module):
             self.mixing = nn.Conv1d(H, H, 1)
         else:
             self.mixing = nn.Identity()
+
+    @staticmethod
+    def _kernel_kwargs(kernel_kwargs) -> dict:
+        if kernel_kwargs is None:
+            return {}
+        if not isinstance(kernel_kwargs, Mapping):
+            raise ArgumentTypeError(f"kernel_kwargs must be a mapping of S4DKernel arguments, "
+                                    f"got {type(kernel_kwargs).__name__}")
+        own = sorted(set(kernel_kwargs) & set(LAYER_KERNEL_ARGS))
+        if own:
+            raise ValueError(f"kernel_kwargs must not set {own}: pass them to S4DLayer itself")
+        return dict(kernel_kwargs)
 
     @property
     def filter_active(self) -> bool:
@@ -234,10 +288,15 @@ class S4DLayer(nn.Module):
         return torch.cat([k_fwd, k_bwd.flip(-1)], dim=-1)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
-        """u r(B H L) -> r(B H L)."""
-        check_input(u, "u", rank=3, channels=self.d_model)
-        k = self.conv_kernel(u.shape[-1]).to(u.dtype)
-        beta = self.beta.to(u.dtype) if self.filter_active else None
+        """u r(B H L), finite, on the layer's device, of its dtype (any under autocast) -> r(B H L).
+
+        A batch of size 0 gives the empty r(0 H L).
+        """
+        dtype = self.kernel.log_dt.dtype
+        check_input(u, "u", rank=3, channels=self.d_model, dtype=dtype, device=self.kernel.log_dt.device)
+        u = u.to(dtype)  # a no-op, except under autocast, which allows other dtypes: compute in the parameters'
+        k = self.conv_kernel(u.shape[-1])
+        beta = self.beta if self.filter_active else None
         y = fft_conv(u, k, beta, self.sobolev_scale, self.sobolev_mode)
         if self.D is not None:
             y = y + self.D[:, None] * u
