@@ -25,7 +25,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from .utils import check_int, get_device
+from .utils import ArgumentTypeError, check_bool, check_int, check_seed, get_device
 
 __all__ = ["DistInfo", "init_distributed", "shutdown_distributed", "is_distributed", "is_main_process",
            "world_size", "rank",
@@ -66,10 +66,10 @@ def init_distributed(device: Optional[str] = None) -> DistInfo:
 
     On CUDA each process uses GPU LOCAL_RANK and NCCL; elsewhere gloo. Idempotent.
     """
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = _env_int("WORLD_SIZE", 1, low=1)
     if world <= 1:
         return DistInfo(0, 1, 0, get_device(device))
-    this_rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    this_rank, local_rank = _env_int("RANK", None, low=0, high=world - 1), _env_int("LOCAL_RANK", 0, low=0)
     dev = get_device(device)
     if dev.type == "cuda":
         dev = torch.device("cuda", local_rank)
@@ -77,6 +77,22 @@ def init_distributed(device: Optional[str] = None) -> DistInfo:
     if not is_distributed():
         dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     return DistInfo(this_rank, world, local_rank, dev)
+
+
+def _env_int(name: str, default: Optional[int], low: int, high: Optional[int] = None) -> int:
+    """The integer environment variable `name` (as torchrun sets it), or `default` when unset (None: required);
+    ValueError naming the variable otherwise."""
+    text = os.environ.get(name)
+    if text is None or text == "":
+        if default is None:
+            raise ValueError(f"${name} is not set although $WORLD_SIZE is {os.environ.get('WORLD_SIZE')}: launch "
+                             f"with torchrun, which sets RANK, WORLD_SIZE and LOCAL_RANK")
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    return check_int(f"${name}", value if value is not None else text, low=low, high=high)
 
 
 def shutdown_distributed() -> None:
@@ -98,6 +114,16 @@ def shard_loader(dataset: Dataset, global_batch: int, shuffle: bool, seed: int =
     padding DistributedSampler would add, so that summed metrics count every sample exactly once.
     """
     global_batch = check_int("global_batch", global_batch, low=1)
+    seed = check_seed(seed)
+    num_workers = check_int("num_workers", num_workers, low=0)
+    check_bool("shuffle", shuffle)
+    check_bool("drop_last", drop_last)
+    try:
+        n = len(dataset)
+    except TypeError:
+        raise ArgumentTypeError(f"dataset must be a map-style Dataset with a length, got {type(dataset).__name__}") from None
+    if n == 0:
+        raise ValueError("dataset is empty: there is nothing to load")
     world, this_rank = world_size(), rank()
     if global_batch % world:
         raise ValueError(f"batch size {global_batch} must be a multiple of the number of processes {world}")
@@ -106,12 +132,14 @@ def shard_loader(dataset: Dataset, global_batch: int, shuffle: bool, seed: int =
                                      drop_last=drop_last)
         return DataLoader(dataset, batch_size=global_batch // world, sampler=sampler, drop_last=drop_last,
                           num_workers=num_workers)
-    shard = torch.utils.data.Subset(dataset, range(this_rank, len(dataset), world))
+    shard = torch.utils.data.Subset(dataset, range(this_rank, n, world))
     return DataLoader(shard, batch_size=max(1, global_batch // world), shuffle=False, num_workers=num_workers)
 
 
 def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
     """Sum of `values` over all ranks (float64 on the CPU for gloo; unchanged in a single process)."""
+    if not isinstance(values, torch.Tensor):
+        raise ArgumentTypeError(f"values must be a torch.Tensor, got {type(values).__name__}")
     if not is_distributed():
         return values
     out = values.detach().to(torch.float64)
@@ -127,6 +155,10 @@ def wrap_model(model: nn.Module, info: DistInfo, sync_batchnorm: bool = True) ->
     BatchNorm becomes SyncBatchNorm on CUDA (sync_batchnorm); on CPU it cannot (PyTorch supports it on
     GPUs only) and each rank normalizes by its own batch statistics: a warning says so.
     """
+    if not isinstance(model, nn.Module):
+        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(info, DistInfo):
+        raise ArgumentTypeError(f"info must be the DistInfo of init_distributed(), got {type(info).__name__}")
     if not is_distributed():
         return model
     has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())

@@ -11,11 +11,12 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 
-from ..utils import SCALES, get_device
-from .common import provenance, results_path, write_results
+from ..utils import SCALES, SEED_RANGE, get_device
+from .common import default_out, provenance, results_path, write_results
 
 __all__ = ["experiment_parser", "add_run_arguments", "parse_overrides", "cli_config", "check_device", "cli_device",
            "output_path", "run_plan", "print_plan", "save_sweep", "positive_int", "seed_int", "CLIFormatter",
+           "check_run_arguments", "check_out_folder",
            "SCALE_HELP"]
 
 
@@ -43,23 +44,24 @@ def experiment_parser(name: str, doc: str, examples: Sequence[str]) -> argparse.
                                    epilog=epilog, formatter_class=CLIFormatter)
 
 
-def _int_at_least(low: int, what: str) -> Callable[[str], int]:
-    """An argparse type: an integer >= `low`, else an error saying it must be `what`."""
+def _int_in(low: int, what: str, high: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high] (no upper bound when high is None), else an error saying it
+    must be `what`."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = low - 1
-        if value < low:
+        if value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
         return value
 
     return parse
 
 
-# --epochs 0 is an error, not "the default"; seeds are what seed_everything takes
-positive_int = _int_at_least(1, "a positive integer")
-seed_int = _int_at_least(0, "an integer >= 0")
+# --epochs 0 is an error, not "the default"; seeds are what seed_everything takes (NumPy's range)
+positive_int = _int_in(1, "a positive integer")
+seed_int = _int_in(SEED_RANGE[0], f"an integer in [{SEED_RANGE[0]}, {SEED_RANGE[1]}]", high=SEED_RANGE[1])
 
 
 def add_run_arguments(parser, config_cls, seeds: Sequence[int] = (0, 1, 2),
@@ -105,6 +107,8 @@ def parse_overrides(items: Sequence[str], config_cls, fixed: Optional[Mapping[st
     """
     import ast
 
+    if isinstance(items, str) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"--set takes a list of KEY=VALUE strings, got {items!r}")
     fixed = fixed or {}
     fields = _settable_fields(config_cls, fixed)
     out: Dict[str, Any] = {}
@@ -128,9 +132,12 @@ def cli_config(parser, args, config_cls, build: Callable[..., Any], fixed: Optio
     """The run's config from the command line: `build(**given, **--set overrides, epochs=--epochs)`.
 
     build: e.g. `functools.partial(WavesConfig.for_scale, args.scale)`; given: values of the experiment's own
-    options. A bad key or value ends the CLI with a usage error (exit status 2) that names it.
+    options. Also checks the options every CLI shares (`check_run_arguments`), so that a run cannot train for
+    hours and then fail to write. A bad key or value ends the CLI with a usage error (exit status 2) that
+    names it.
     """
     try:
+        check_run_arguments(args)
         overrides = parse_overrides(args.set, config_cls, fixed)
         if args.epochs is not None:
             if "epochs" in overrides:
@@ -139,6 +146,35 @@ def cli_config(parser, args, config_cls, build: Callable[..., Any], fixed: Optio
         return build(**{**given, **overrides})
     except (TypeError, ValueError) as e:
         parser.error(str(e))
+
+
+def check_run_arguments(args) -> None:
+    """Checks of the shared options beyond their types: --seeds without repeats, and a results folder (--out,
+    else $FSSM_RESULTS, else ./fssm-results) that can be written: ValueError naming the option otherwise."""
+    repeated = sorted({s for s in args.seeds if args.seeds.count(s) > 1})
+    if repeated:
+        raise ValueError(f"--seeds lists {', '.join(map(str, repeated))} more than once; give each seed once")
+    option = "--out" if args.out is not None else ("$FSSM_RESULTS" if os.environ.get("FSSM_RESULTS") else
+                                                   "the default results folder")
+    check_out_folder(args.out if args.out is not None else default_out(), option)
+
+
+def check_out_folder(folder: str, option: str = "--out") -> str:
+    """`folder`, checked to be a folder that exists or can be created, and that this user can write into
+    (nothing is created: a dry run writes nothing); ValueError naming `option` otherwise."""
+    if not isinstance(folder, str) or not folder:
+        raise ValueError(f"{option} must name a folder, got {folder!r}")
+    path = os.path.abspath(folder)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"{option} {folder} is a file, not a folder: results files are written into a folder")
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"{option} {folder}: {existing} is a file, so the folder cannot be made")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {folder}: {existing} is not writable by this user")
+    return folder
 
 
 def check_device(device: Optional[str] = None) -> torch.device:

@@ -14,10 +14,10 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from .. import __version__
-from ..io import atomic_write
-from ..utils import get_device
+from ..io import atomic_write, check_path
+from ..utils import ArgumentTypeError, check_real, get_device
 
-__all__ = ["git_commit", "provenance", "write_results", "read_results", "results_path", "find_results",
+__all__ = ["check_config", "git_commit", "provenance", "write_results", "read_results", "results_path", "find_results",
            "results_dirs", "describe_stored", "group_runs", "default_out", "REPO_RESULTS", "PACKAGED_RESULTS"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../fssm
@@ -28,6 +28,14 @@ REPO_RESULTS: Optional[str] = (os.path.join(_CHECKOUT, "results")
                                if os.path.exists(os.path.join(_CHECKOUT, "pyproject.toml")) else None)
 # The copy of results/ that a wheel carries as package data (pyproject.toml maps results/ to fssm._results).
 PACKAGED_RESULTS = os.path.join(_PACKAGE, "_results")
+
+
+def check_config(cfg, cls, name: str = "cfg"):
+    """`cfg` if it is an instance of the config dataclass `cls`, else TypeError naming `name` and `cls`."""
+    if not isinstance(cfg, cls):
+        raise ArgumentTypeError(f"{name} must be a {cls.__name__} (e.g. {cls.__name__}.for_scale('book')), "
+                                f"got {type(cfg).__name__}")
+    return cfg
 
 
 def results_dirs() -> List[str]:
@@ -69,6 +77,7 @@ def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None,
 
     Pass `commit=git_commit()` taken when the run *started*: the code that ran is the code imported then.
     """
+    check_real("wall_seconds", wall_seconds, low=0.0)
     dev = get_device(device)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{dev.type} ({os.cpu_count()} cores)"
     cfg = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
@@ -86,15 +95,27 @@ def provenance(scale: str, seed, config: Any, wall_seconds: float, device=None,
 
 
 def results_path(name: str, scale: str, folder: Optional[str] = None) -> str:
-    """FOLDER/NAME-SCALE.json; the folder defaults to `default_out()`."""
-    return os.path.join(folder or default_out(), f"{name}-{scale}.json")
+    """FOLDER/NAME-SCALE.json; the folder defaults to `default_out()`. NAME and SCALE: plain words (no folder),
+    e.g. 'waves' and 'book'."""
+    for what, word in (("name", name), ("scale", scale)):
+        if not isinstance(word, str) or not word or os.sep in word or word in (".", ".."):
+            raise ValueError(f"{what} must be a plain word such as 'waves' or 'book' (no folder), got {word!r}")
+    return os.path.join(check_path("folder", folder, none_ok=True) or default_out(), f"{name}-{scale}.json")
 
 
 def write_results(path: str, payload: Dict[str, Any]) -> str:
-    """Write JSON atomically (temporary file, then rename); returns the path."""
-    with atomic_write(path) as f:
-        json.dump(payload, f, indent=1)
-        f.write("\n")
+    """Write JSON atomically (temporary file, then rename); returns the path. An earlier file at `path` stays
+    as it was when the write fails (a full disk: OSError naming the path; a value JSON cannot hold:
+    TypeError naming the path)."""
+    path = check_path("path", path)
+    if not isinstance(payload, dict):
+        raise ArgumentTypeError(f"payload must be a dict, got {type(payload).__name__}")
+    try:
+        with atomic_write(path) as f:
+            json.dump(payload, f, indent=1)
+            f.write("\n")
+    except (TypeError, ValueError) as e:
+        raise ArgumentTypeError(f"results for {path} cannot be written as JSON ({e}); nothing was written") from e
     return path
 
 
@@ -113,8 +134,12 @@ def read_results(name: str, scale: str, folder: Optional[str] = None) -> Optiona
     path = find_results(name, scale, folder)
     if path is None:
         return None
-    with open(path) as f:
-        return json.load(f)
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except ValueError as e:  # JSONDecodeError (cut short, edited by hand) or UnicodeDecodeError
+            raise ValueError(f"results file {path} is not valid JSON ({e}): restore it, or delete it and rerun "
+                             f"the experiment") from e
 
 
 def describe_stored(stored: Optional[Dict[str, Any]], name: str, scale: str, command: Optional[str] = None) -> str:

@@ -32,12 +32,13 @@ import torch.nn.functional as F
 
 from ..data import Batches
 from ..data.images import CelebA, image_to_sequence, lfw_faces, sample_photographs, stripe_frequencies, stripe_noise
+from ..io import check_path
 from ..layer import S4DLayer, fft_conv
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
                   save_sweep)
-from .common import git_commit
+from .common import check_config, git_commit
 
 __all__ = ["DenoisingConfig", "ALPHAS", "BETAS", "MODELS", "alpha_code", "results_name", "mode_features",
            "reconstruction_floor", "bias_verbs", "denoising_init", "make_model", "load_images",
@@ -95,9 +96,10 @@ class DenoisingConfig:
             self.d_state = max(4, self.cols // 2)
         check_int("d_state", self.d_state, low=4)
         check_choice("model", self.model, MODELS)
-        check_real("re", self.re, high=0.0)
-        if self.re >= 0:
-            raise ValueError(f"re must be negative, got {self.re}")
+        check_int("data_seed", self.data_seed, low=0)
+        check_path("data_root", self.data_root, none_ok=True)
+        if check_real("re", self.re, high=0.0) == 0.0:
+            raise ValueError(f"re must be a finite real number < 0, got {self.re!r}")
         if self.dt is None:
             self.dt = PAPER_DT if self.model == "paper" else 1.0 / (abs(self.re) * self.cols)
         for name in ("lr", "dt"):
@@ -143,6 +145,9 @@ def alpha_code(name: str, cols: int, d_state: int, dt: float) -> float:
     for 'enhance', 'raw', 'middle', and alpha = 2 pi / (cols dt) for 'flip'.
     """
     check_choice("alpha", name, ALPHAS)
+    cols = check_int("cols", cols, low=1)
+    d_state = check_int("d_state", d_state, low=2)
+    dt = check_real("dt", dt, low=0.0, low_open=True)
     flip = 2 * math.pi / (cols * dt)
     if name == "flip":
         return flip
@@ -160,7 +165,7 @@ def denoising_init(cfg: DenoisingConfig) -> torch.Tensor:
 def make_model(cfg: DenoisingConfig, channels: int) -> S4DLayer:
     """The paper's linear model: frozen A and dt, trained C (init randn |Im a_n| / 1000), fixed beta,
     1x1 channel mixer, no skip, no activation."""
-    A = denoising_init(cfg)
+    A = denoising_init(check_config(cfg, DenoisingConfig))
     C0 = torch.randn(channels, cfg.d_state, dtype=torch.complex128) * A.imag.abs() / 1000
     return S4DLayer(
         channels, cfg.d_state, alpha=1.0, beta=cfg.beta, init=A, dt_min=cfg.dt, dt_max=cfg.dt,
@@ -216,6 +221,7 @@ def reconstruction_floor(cfg: DenoisingConfig, train: torch.Tensor, test: Option
 
 def split_indices(cfg: DenoisingConfig, n_available: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """The shuffled (train, test) indices `load_images` takes from an offline set of `n_available` images."""
+    check_int("n_available", n_available, low=0)
     if cfg.n_train + cfg.n_test > n_available:
         raise ValueError(f"n_train + n_test must be <= {n_available} for source {cfg.source!r}, "
                          f"got {cfg.n_train} + {cfg.n_test}")
@@ -262,6 +268,8 @@ def describe_source(cfg: DenoisingConfig) -> str:
 
 def test_noise(cfg: DenoisingConfig, n: int, channels: int, seed: int) -> Dict[str, torch.Tensor]:
     """The stripe noise `evaluate` adds for this model seed: {'vertical': r(n C L), 'horizontal': r(n C L)}."""
+    for name, value, low in (("n", n, 1), ("channels", channels, 1), ("seed", seed, 0)):
+        check_int(name, value, low=low)
     g = torch.Generator().manual_seed(cfg.data_seed + 7 + seed)
     return {kind: stripe_noise(n, channels, cfg.rows, cfg.cols, kind, cfg.noise, g)
             for kind in ("vertical", "horizontal")}
@@ -289,6 +297,7 @@ def evaluate(model, clean: torch.Tensor, cfg: DenoisingConfig, seed: int) -> Dic
 def run(cfg: DenoisingConfig, seed: int = 0, device=None, progress: bool = False,
         images: Optional[Tuple[torch.Tensor, torch.Tensor]] = None, return_model: bool = False) -> Dict:
     """Train one model on clean images; return its test MSEs per noise type (and optionally the model)."""
+    check_config(cfg, DenoisingConfig)
     device = get_device(device)
     train_img, test_img = images if images is not None else load_images(cfg)
     train = image_to_sequence(train_img).to(device)  # r(n C L)
@@ -308,11 +317,11 @@ def run(cfg: DenoisingConfig, seed: int = 0, device=None, progress: bool = False
 
 def run_sweep(cfg: DenoisingConfig, alphas: Sequence[str] = ALPHAS, betas: Sequence[float] = BETAS,
               seeds: Sequence[int] = (0, 1, 2), device=None, progress: bool = False) -> List[Dict]:
-    """`run` over alpha x beta x seed, loading the images once."""
+    """`run` over alpha x beta x seed, loading the images once; every (alpha, beta) is checked before the first
+    run trains (ValueError naming it)."""
+    configs = [dataclasses.replace(check_config(cfg, DenoisingConfig), alpha=a, beta=b) for a in alphas for b in betas]
     images = load_images(cfg)
-    return [run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress,
-                images=images)
-            for a in alphas for b in betas for s in seeds]
+    return [run(c, seed=s, device=device, progress=progress, images=images) for c in configs for s in seeds]
 
 
 def bias_verbs(runs: Sequence[Dict], seed: int) -> Dict[str, bool]:
@@ -377,6 +386,14 @@ def main(argv=None) -> Optional[str]:
     given = {"model": args.model, **({"data_root": args.data} if args.data else {})}
     cfg = cli_config(p, args, DenoisingConfig, functools.partial(DenoisingConfig.for_scale, args.scale), CLI_FIELDS,
                      **given)
+    for beta in args.betas:  # checked as the runs will take them: finite
+        try:
+            dataclasses.replace(cfg, beta=beta)
+        except ValueError as e:
+            p.error(f"--betas {beta:g}: {e}")
+    for option, values in (("--alphas", args.alphas), ("--betas", args.betas)):
+        if len(set(values)) < len(values):
+            p.error(f"{option} lists a value more than once: {' '.join(map(str, values))}")
     device = cli_device(p, args)
     try:
         source = describe_source(cfg)

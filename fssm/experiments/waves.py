@@ -36,9 +36,9 @@ from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
                   save_sweep)
-from .common import git_commit
+from .common import check_config, git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "sweep_configs", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
            "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
@@ -98,7 +98,15 @@ class WavesConfig:
         check_real("lr_dt", self.lr_dt, low=0.0)
         check_choice("sobolev_norm", self.sobolev_norm, SOBOLEV_NORMS)
         check_choice("sobolev_mode", self.sobolev_mode, SOBOLEV_MODES)
-        self.freqs = tuple(float(f) for f in self.freqs)
+        check_int("data_seed", self.data_seed, low=0)
+        try:
+            freqs = () if isinstance(self.freqs, (str, bytes)) else tuple(self.freqs)
+        except TypeError:
+            freqs = ()
+        if not freqs:
+            raise ValueError(f"freqs must be a non-empty sequence of frequencies in rad/time (finite, > 0), "
+                             f"got {self.freqs!r}")
+        self.freqs = tuple(check_real(f"freqs[{i}]", f, low=0.0, low_open=True) for i, f in enumerate(freqs))
 
     @property
     def sobolev_scale(self) -> float:
@@ -149,7 +157,7 @@ class WavesModel(nn.Module):
 
     def __init__(self, cfg: WavesConfig):
         super().__init__()
-        H = cfg.d_model
+        H = check_config(cfg, WavesConfig).d_model
         self.encoder = nn.Linear(1, H)
         self.ssm = S4DLayer(
             H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=paper_init(cfg.d_state),
@@ -174,7 +182,11 @@ def make_data(cfg: WavesConfig, device) -> Tuple[Batches, Tuple[torch.Tensor, to
 
 
 def per_wave_mae(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> List[float]:
-    """Mean absolute error of each predicted amplitude over a test set: one number per wave."""
+    """Mean absolute error of each predicted amplitude over a test set (x r(n L 1), y r(n W), n >= 1): one
+    number per wave."""
+    batch_size = check_int("batch_size", batch_size, low=1)
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number (>= 1) of test signals, got {len(x)} and {len(y)}")
     errs = [(model(x[i:i + batch_size]) - y[i:i + batch_size]).abs().sum(0) for i in range(0, len(x), batch_size)]
     return (torch.stack(errs).sum(0) / len(x)).tolist()
 
@@ -183,6 +195,7 @@ def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
         checkpoint: Optional[str] = None) -> Dict:
     """Train one model; return per-epoch test error per wave, Im(a_j) (and dt, when it trains) per epoch, and
     timings."""
+    check_config(cfg, WavesConfig)
     device = get_device(device)
     seed_everything(seed)
     batches, (x_test, y_test) = make_data(cfg, device)
@@ -215,14 +228,33 @@ def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
 def run_sweep(cfg: WavesConfig, configs: Sequence[Tuple[float, float]] = PAPER_CONFIGS,
               seeds: Sequence[int] = (0, 1, 2), device=None, progress: bool = False,
               verbose: bool = False) -> List[Dict]:
-    """`run` for every (alpha, beta) in `configs` and every seed; `verbose` prints each run as it ends."""
+    """`run` for every (alpha, beta) in `configs` and every seed; `verbose` prints each run as it ends.
+
+    Every configuration is checked (`sweep_configs`) before the first run trains."""
     runs = []
-    for a, b in configs:
+    for c in sweep_configs(cfg, configs):
         for s in seeds:
-            runs.append(run(dataclasses.replace(cfg, alpha=a, beta=b), seed=s, device=device, progress=progress))
+            runs.append(run(c, seed=s, device=device, progress=progress))
             if verbose:
                 print(describe(runs[-1]), flush=True)
     return runs
+
+
+def sweep_configs(cfg: WavesConfig, configs: Sequence[Tuple[float, float]], name: str = "configs") -> List[WavesConfig]:
+    """`cfg` with each (alpha, beta) of `configs`, validated: ValueError naming `name` and the bad pair (alpha > 0
+    and beta finite; no pair twice)."""
+    check_config(cfg, WavesConfig)
+    out = []
+    for pair in configs:
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(f"{name}: each item must be an (alpha, beta) pair, got {pair!r}")
+        try:
+            out.append(dataclasses.replace(cfg, alpha=pair[0], beta=pair[1]))
+        except ValueError as e:
+            raise ValueError(f"{name} {tuple(pair)!r}: {e}") from None
+    if len({(c.alpha, c.beta) for c in out}) < len(out):
+        raise ValueError(f"{name} lists an (alpha, beta) pair more than once: {list(configs)}")
+    return out
 
 
 def describe(r: Dict) -> str:
@@ -261,15 +293,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_configs(parser: argparse.ArgumentParser, items: Sequence[str]) -> List[Tuple[float, float]]:
-    """'ALPHA,BETA' strings -> [(alpha, beta)]; anything else is a usage error naming --configs."""
+def parse_configs(parser: argparse.ArgumentParser, items: Sequence[str],
+                  cfg: Optional[WavesConfig] = None) -> List[Tuple[float, float]]:
+    """'ALPHA,BETA' strings -> [(alpha, beta)]; anything else is a usage error naming --configs. With `cfg`,
+    each pair is also checked as `cfg`'s alpha and beta would be (alpha > 0, both finite) and a pair given
+    twice is refused."""
     try:
         configs = [tuple(float(v) for v in c.split(",")) for c in items]
-        if all(len(c) == 2 for c in configs):
-            return configs
+        ok = all(len(c) == 2 for c in configs)
     except ValueError:
-        pass
-    parser.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {' '.join(items)}")
+        ok = False
+    if not ok:
+        parser.error(f"--configs takes alpha,beta pairs such as 1,0 10,0.5; got {' '.join(items)}")
+    if cfg is not None:
+        try:
+            sweep_configs(cfg, configs, "--configs")
+        except ValueError as e:
+            parser.error(str(e))
+    return configs
 
 
 def plan(args, cfg: WavesConfig, configs: Sequence[Tuple[float, float]], device) -> Dict[str, object]:
@@ -286,9 +327,9 @@ def main(argv=None) -> Optional[str]:
     """`python -m fssm.experiments.waves` (see --help): returns the results path written, None for --dry-run."""
     p = build_parser()
     args = p.parse_args(argv)
-    configs = parse_configs(p, args.configs)
     cfg = cli_config(p, args, WavesConfig, functools.partial(WavesConfig.for_scale, args.scale), CLI_FIELDS,
                      sobolev_norm=args.sobolev_norm)
+    configs = parse_configs(p, args.configs, cfg)
     device = cli_device(p, args)
     if args.dry_run:
         print_plan("waves", plan(args, cfg, configs, device))
