@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from ..utils import check_choice, check_int, check_real
+from ..utils import ArgumentTypeError, check_bool, check_choice, check_int, check_real, check_seed
+from .registry import check_path
 
 __all__ = [
     "image_to_sequence", "sequence_to_image", "resize", "stripe_frequencies", "stripe_noise",
@@ -31,20 +32,46 @@ RGB_SAMPLES = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry
                "hubble_deep_field", "cat")
 
 
+def _check_tensor(name: str, value, min_dim: int, numpy_ok: bool = False) -> torch.Tensor:
+    """`value` if it is a torch.Tensor (or, with `numpy_ok`, a numpy array) with at least `min_dim`
+    dimensions, else ValueError naming `name`."""
+    kinds = (torch.Tensor, np.ndarray) if numpy_ok else (torch.Tensor,)
+    if not isinstance(value, kinds):
+        raise ArgumentTypeError(f"{name} must be a torch.Tensor{' or numpy array' if numpy_ok else ''}, "
+                         f"got {type(value).__name__}")
+    if value.ndim < min_dim:
+        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(value.shape)}")
+    return value
+
+
+def _check_size(size) -> Tuple[int, int]:
+    """`size` = (rows, cols) as two integers >= 1, else ValueError naming it."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2):
+        raise ValueError(f"size must be a pair (rows, cols) of integers >= 1, got {size!r}")
+    return check_int("size[0] (rows)", size[0], low=1), check_int("size[1] (cols)", size[1], low=1)
+
+
 def image_to_sequence(img: torch.Tensor) -> torch.Tensor:
-    """r(... C R W) -> r(... C R*W), row-major."""
+    """r(... C R W) -> r(... C R*W), row-major (a torch.Tensor, or a numpy array)."""
+    _check_tensor("img", img, 2, numpy_ok=True)
     return img.reshape(*img.shape[:-2], img.shape[-2] * img.shape[-1])
 
 
 def sequence_to_image(seq: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
-    """r(... C L) -> r(... C rows cols); L must equal rows*cols."""
+    """r(... C L) -> r(... C rows cols); L must equal rows*cols (rows, cols integers >= 1)."""
+    _check_tensor("seq", seq, 1, numpy_ok=True)
+    rows, cols = check_int("rows", rows, low=1), check_int("cols", cols, low=1)
     if seq.shape[-1] != rows * cols:
         raise ValueError(f"sequence length {seq.shape[-1]} is not rows*cols = {rows}*{cols}")
     return seq.reshape(*seq.shape[:-1], rows, cols)
 
 
 def resize(img: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
-    """Antialiased bilinear resize of r(N C R W) (or r(C R W)) to `size` = (rows, cols)."""
+    """Antialiased bilinear resize of r(N C R W) (or r(C R W)), floating point, to `size` = (rows, cols)."""
+    _check_tensor("img", img, 3)
+    if img.dim() > 4 or not img.is_floating_point():
+        raise ValueError(f"img must be a floating-point r(N C R W) or r(C R W), got {img.dtype} {tuple(img.shape)}")
+    size = _check_size(size)
     squeeze = img.dim() == 3
     out = F.interpolate(img[None] if squeeze else img, size=size, mode="bilinear", antialias=True,
                         align_corners=False)
@@ -66,7 +93,12 @@ def stripe_frequencies(cols: int) -> Tuple[float, float]:
 
 def stripe_noise(n: int, channels: int, rows: int, cols: int, kind: str, magnitude: float = 1.0,
                  generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Stripe noise m * U(0,1) * cos(omega * index) per image and channel.  Returns r(n C L)."""
+    """Stripe noise m * U(0,1) * cos(omega * index) per image and channel.  Returns r(n C L), L = rows*cols,
+    float32; n >= 0, channels, rows >= 1, cols >= 2 (integers)."""
+    n, channels = check_int("n", n, low=0), check_int("channels", channels, low=1)
+    rows = check_int("rows", rows, low=1)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ArgumentTypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     check_choice("kind", kind, ("vertical", "horizontal"))
     magnitude = check_real("magnitude", magnitude, low=0.0)
     omega_v, omega_h = stripe_frequencies(cols)
@@ -88,6 +120,8 @@ def lfw_faces(size: Tuple[int, int] = (32, 32), faces_only: bool = True) -> torc
     """
     from skimage import data
 
+    size = _check_size(size)
+    faces_only = check_bool("faces_only", faces_only)
     images = torch.as_tensor(np.asarray(data.lfw_subset()), dtype=torch.float32)[:, None]  # in [0, 1]
     if faces_only:
         images = images[:100]
@@ -96,13 +130,26 @@ def lfw_faces(size: Tuple[int, int] = (32, 32), faces_only: bool = True) -> torc
 
 def sample_photographs(n: int, size: Tuple[int, int] = (32, 32), crop: int = 128,
                        seed: int = 0, names: Sequence[str] = RGB_SAMPLES) -> torch.Tensor:
-    """`n` random square crops of scikit-image's RGB sample photographs (offline), resized: r(n 3 R W)."""
+    """`n` random square crops (`crop` pixels, at most the smallest photograph's side) of scikit-image's RGB
+    sample photographs `names` (offline), resized to `size`: r(n 3 R W) in [-1, 1]."""
     from skimage import data
 
-    n, crop = check_int("n", n, low=1), check_int("crop", crop, low=2)
+    n, crop, seed = check_int("n", n, low=1), check_int("crop", crop, low=2), check_seed(seed)
+    size = _check_size(size)
+    if isinstance(names, str) or not names:
+        raise ValueError(f"names must be a non-empty sequence of scikit-image sample names, got {names!r}")
+    for name in names:
+        if not (isinstance(name, str) and callable(getattr(data, name, None))):
+            raise ValueError(f"names: {name!r} is not a scikit-image sample (e.g. {', '.join(RGB_SAMPLES)})")
     g = torch.Generator().manual_seed(seed)
-    photos = [torch.as_tensor(np.asarray(getattr(data, name)()), dtype=torch.float32).permute(2, 0, 1) / 255.0
-              for name in names]
+    photos = [torch.as_tensor(np.asarray(getattr(data, name)()), dtype=torch.float32) for name in names]
+    for name, p in zip(names, photos):
+        if p.dim() != 3 or p.shape[2] < 3:
+            raise ValueError(f"names: {name!r} is not an RGB photograph (shape {tuple(p.shape)})")
+    photos = [p.permute(2, 0, 1) / 255.0 for p in photos]
+    side = min(min(p.shape[1:]) for p in photos)
+    if crop > side:
+        raise ValueError(f"crop must be an integer in [2, {side}] (the smallest photograph's side), got {crop}")
     out = []
     for i in range(n):
         p = photos[int(torch.randint(len(photos), (1,), generator=g))]
@@ -115,11 +162,17 @@ def sample_photographs(n: int, size: Tuple[int, int] = (32, 32), crop: int = 128
 def read_celeba_partition(path: str) -> List[Tuple[str, int]]:
     """Parse list_eval_partition.txt: lines 'NAME.jpg S' with S in {0 train, 1 val, 2 test}.
 
-    A malformed line raises ValueError naming the file and the line number.
+    A malformed line (or one that is not valid UTF-8) raises ValueError naming the file and the line number.
     """
+    path = check_path("path", path)
     entries = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{path}, line {lineno}: not valid UTF-8 (byte {e.start + 1} of the line is "
+                                 f"{raw[e.start:e.start + 1]!r})") from None
             if not line.strip():
                 continue
             parts = line.split()
@@ -140,7 +193,9 @@ class CelebA(Dataset):
 
     def __init__(self, root: str, split: str = "train", size: Tuple[int, int] = (2048, 128),
                  limit: Optional[int] = None):
+        root = check_path("root", root)
         check_choice("split", split, self.SPLITS)
+        size = _check_size(size)
         partition = os.path.join(root, "list_eval_partition.txt")
         folder = os.path.join(root, "img_align_celeba")
         for p in (partition, folder):

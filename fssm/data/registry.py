@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from ..io import atomic_write
+from ..io import atomic_write, check_path
+from ..utils import ArgumentTypeError, check_choice, check_real
 
-__all__ = ["Resource", "REGISTRY", "data_root", "file_digest", "verify", "download", "download_celeba",
+__all__ = ["Resource", "REGISTRY", "check_path", "data_root", "file_digest", "verify", "download", "download_celeba",
            "download_lra_release",
            "download_and_extract", "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
            "LRA_TASK_FOLDERS"]
@@ -33,8 +37,18 @@ class Resource:
     note: str = ""
 
     def __post_init__(self):
+        for field in ("name", "url", "filename"):
+            if not isinstance(getattr(self, field), str) or not getattr(self, field):
+                raise ValueError(f"Resource.{field} must be a non-empty str, got {getattr(self, field)!r}")
+        if os.path.basename(self.filename) != self.filename or self.filename in (".", ".."):
+            raise ValueError(f"Resource.filename must be a plain file name (no folder), got {self.filename!r}")
         if not (self.md5 or self.sha256):
             raise ValueError(f"resource {self.name!r} needs an md5 or sha256 checksum")
+        for field, digits in (("md5", 32), ("sha256", 64)):
+            value = getattr(self, field)
+            if value is not None and not (isinstance(value, str) and re.fullmatch(f"[0-9a-f]{{{digits}}}", value)):
+                raise ValueError(f"Resource.{field} of {self.name!r} must be {digits} lowercase hex digits, "
+                                 f"got {value!r}")
 
 
 REGISTRY: Dict[str, Resource] = {r.name: r for r in [
@@ -53,6 +67,7 @@ REGISTRY: Dict[str, Resource] = {r.name: r for r in [
 
 def data_root(root: Optional[str] = None, create: bool = True) -> str:
     """`root`, else $FSSM_DATA, else ~/.cache/fssm; created if missing unless `create` is False (a dry run)."""
+    root = check_path("root", root, none_ok=True)
     path = root or os.environ.get("FSSM_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "fssm")
     if create:
         os.makedirs(path, exist_ok=True)
@@ -84,6 +99,9 @@ def download(resource: Resource, root: Optional[str] = None, timeout: float = 60
     The file is written to a temporary name, verified, then renamed: an interrupted or corrupt download
     never replaces a good file and never leaves a half file under the final name.
     """
+    if not isinstance(resource, Resource):
+        raise ArgumentTypeError(f"resource must be a fssm.data.registry.Resource, got {type(resource).__name__}")
+    check_real("timeout", timeout, low=0.0, low_open=True)
     folder = data_root(root)
     path = os.path.join(folder, resource.filename)
     if os.path.exists(path):
@@ -145,11 +163,16 @@ def extract_tar_once(archive: str, dest: str, top: str) -> str:
     os.makedirs(dest, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=dest, prefix=".extract-")
     try:
-        with tarfile.open(archive) as tar:
-            if hasattr(tarfile, "data_filter"):  # refuses absolute paths and links out of the folder
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover - Python without the tarfile filters
-                tar.extractall(tmp)
+        try:
+            with tarfile.open(archive) as tar:
+                if hasattr(tarfile, "data_filter"):  # refuses absolute paths and links out of the folder
+                    tar.extractall(tmp, filter="data")
+                else:  # pragma: no cover - Python without the tarfile filters
+                    tar.extractall(tmp)
+        except (tarfile.TarError, EOFError, zlib.error) as e:
+            raise ValueError(f"{archive}: not a readable tar archive ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else 'unexpected end'}); a truncated "
+                             f"or corrupt download: delete it and retry") from e
         src = os.path.join(tmp, top)
         if not os.path.isdir(src):
             raise ValueError(f"{archive}: the archive has no folder {top!r} at its top level")
@@ -208,6 +231,7 @@ def lra_release_folder(name: str, root: Optional[str] = None) -> str:
     listops-1000/ one level above the other task folders); raises the same explanatory FileNotFoundError
     when it is not there.
     """
+    check_choice("name", name, LRA_TASK_FOLDERS)
     base = os.path.join(data_root(root), "lra_release")
     for cand in _lra_candidates(base):
         if os.path.isdir(os.path.join(cand, name)):

@@ -37,7 +37,7 @@ from ..distributed import (all_reduce_sum, barrier, init_distributed, is_main_pr
                            shutdown_distributed, unwrap_model, wrap_model)
 from ..model import SequenceModel, TwoTowerClassifier
 from ..train import TrainConfig, fit, load_checkpoint
-from ..utils import SCALES, check_choice, check_int, check_real, seed_everything
+from ..utils import SCALES, check_choice, check_int, check_real, check_seed, seed_everything
 from . import cli
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, print_plan, run_plan,
                   save_sweep)
@@ -129,9 +129,13 @@ class LRAConfig:
         for name in ("seq_len", "n_train", "n_val", "n_test"):
             if getattr(self, name) is not None:
                 check_int(name, getattr(self, name), low=1)
-        lo, hi = (int(v) for v in self.listops_length)
-        if not 0 <= lo < hi:
-            raise ValueError(f"listops_length must be (min, max) with 0 <= min < max, got {self.listops_length}")
+        check_seed(self.data_seed, "data_seed")
+        length = self.listops_length
+        if not (isinstance(length, (tuple, list)) and len(length) == 2):
+            raise ValueError(f"listops_length must be (min, max) integers with 0 <= min < max, got {length!r}")
+        lo, hi = check_int("listops_length[0] (min)", length[0], low=0), check_int("listops_length[1] (max)", length[1])
+        if not lo < hi:
+            raise ValueError(f"listops_length must be (min, max) integers with 0 <= min < max, got {length!r}")
         self.listops_length = (lo, hi)
         if self.grad_clip is not None:
             check_real("grad_clip", self.grad_clip, low=0.0, low_open=True)
@@ -416,6 +420,16 @@ def labels_of(ds) -> torch.Tensor:
     return torch.tensor([int(ds[i][1]) for i in range(len(ds))], dtype=torch.int64)
 
 
+def _first_tokens(ds) -> torch.Tensor:
+    """int64 (n,) first token of every example of a token dataset or a Subset of one: read at once from the
+    dataset's token buffer (`ListOps.first_tokens`) when it has one, else example by example."""
+    base, idx = (ds.dataset, list(ds.indices)) if isinstance(ds, torch.utils.data.Subset) else (ds, None)
+    if hasattr(base, "first_tokens"):
+        first = base.first_tokens()
+        return first if idx is None else first[torch.as_tensor(idx, dtype=torch.int64)]
+    return torch.stack([torch.as_tensor(ds[i][0][0], dtype=torch.int64) for i in range(len(ds))])
+
+
 def operator_baseline(splits: Dict[str, torch.utils.data.Dataset]) -> float:
     """ListOps: test accuracy of guessing, for each outermost operator, its most frequent value in train.
 
@@ -423,7 +437,7 @@ def operator_baseline(splits: Dict[str, torch.utils.data.Dataset]) -> float:
     learned only which values each operator tends to give reaches this accuracy without evaluating any
     nesting, so it is the baseline a ListOps score must beat to show more (the majority class is weaker).
     """
-    first = {name: torch.stack([splits[name][i][0][0] for i in range(len(splits[name]))]) for name in ("train", "test")}
+    first = {name: _first_tokens(splits[name]) for name in ("train", "test")}
     train_y, test_y = labels_of(splits["train"]), labels_of(splits["test"])
     n_classes = dataset_info(splits["train"])[2]
     n_tokens = int(max(first["train"].max(), first["test"].max())) + 1
@@ -571,7 +585,10 @@ def workdir_state(workdir: str, epochs: int, fresh: bool = False) -> str:
     last = os.path.join(workdir, "last.pt")
     if not os.path.exists(last):
         return "new: trains from scratch"
-    epoch = int(load_checkpoint(last, map_location="cpu")["epoch"])
+    try:
+        epoch = int(load_checkpoint(last, map_location="cpu")["epoch"])
+    except (RuntimeError, ValueError, KeyError, EOFError) as e:  # damaged: say so, a dry run must not crash
+        return f"damaged: {last} cannot be read ({e}); a run would stop there, --fresh retrains"
     if epoch + 1 >= epochs:
         return f"finished: {last} holds epoch {epoch + 1}/{epochs}; reused, not trained (--fresh retrains)"
     return f"resumes from {last} after epoch {epoch + 1}/{epochs}"

@@ -14,6 +14,8 @@ from typing import Sequence, Union
 
 import torch
 
+from ...utils import ArgumentTypeError, check_int
+
 __all__ = ["MalformedRecordError", "PAD", "BYTE_VOCAB", "encode_bytes", "pad_tokens"]
 
 PAD = 0
@@ -29,7 +31,8 @@ class MalformedRecordError(ValueError):
 
 
 def pad_tokens(ids: Sequence[int], length: int, pad: int = PAD) -> torch.Tensor:
-    """int64 (length,): `ids` truncated to `length`, then right-padded with `pad`."""
+    """int64 (length,): `ids` truncated to `length` (an integer >= 1), then right-padded with `pad`."""
+    length = check_int("length", length, low=1)
     ids = list(ids)[:length]
     out = torch.full((length,), pad, dtype=torch.int64)
     if ids:
@@ -38,7 +41,11 @@ def pad_tokens(ids: Sequence[int], length: int, pad: int = PAD) -> torch.Tensor:
 
 
 def encode_bytes(text: Union[str, bytes], length: int) -> torch.Tensor:
-    """int64 (length,): UTF-8 bytes of `text` as tokens byte + 1 (vocab `BYTE_VOCAB`), truncated/padded."""
+    """int64 (length,): UTF-8 bytes of `text` (str or bytes) as tokens byte + 1 (vocab `BYTE_VOCAB`),
+    truncated/padded to `length` (an integer >= 1)."""
+    length = check_int("length", length, low=1)
+    if not isinstance(text, (str, bytes, bytearray, memoryview)):
+        raise ArgumentTypeError(f"text must be str or bytes, got {type(text).__name__}")
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     data = data[:length]
     out = torch.full((length,), PAD, dtype=torch.int64)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from numbers import Integral
 from typing import Optional, Tuple
 
 import numpy as np
@@ -32,7 +33,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...utils import check_choice, check_int
-from ..registry import REGISTRY, data_root, download_and_extract
+from ..registry import REGISTRY, check_path, data_root, download_and_extract
 from .common import MalformedRecordError
 
 __all__ = ["CIFAR10Gray", "download_cifar10", "read_cifar_batch", "lra_grayscale", "CIFAR_TRAIN_FILES",
@@ -60,8 +61,11 @@ def read_cifar_batch(path: str) -> Tuple[np.ndarray, np.ndarray]:
     """(data uint8 (n, 3072), labels int64 (n,)) of one python-format batch file.
 
     Raises MalformedRecordError naming the file for an unreadable pickle, missing keys, a wrong shape or
-    dtype (line 1), or a label outside 0..9 (line = 1-based index of the image in the batch).
+    dtype of the whole array (line 1), or, with line = the 1-based index of the image (record) in the
+    batch: a pixel row that is not 3072 uint8 values, a label that is not an integer (a float, a bool, a
+    string) or is outside 0..9.
     """
+    path = check_path("path", path)
     try:
         with open(path, "rb") as f:
             d = pickle.load(f, encoding="bytes")
@@ -72,19 +76,47 @@ def read_cifar_batch(path: str) -> Tuple[np.ndarray, np.ndarray]:
     if not isinstance(d, dict) or b"data" not in d or b"labels" not in d:
         keys = sorted(d) if isinstance(d, dict) else type(d).__name__
         raise MalformedRecordError(path, 1, f"expected a dict with keys b'data' and b'labels', got {keys}")
-    data = np.asarray(d[b"data"])
-    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * _PIXELS:
-        raise MalformedRecordError(path, 1, f"b'data' must be uint8 (n, 3072), got {data.dtype} {data.shape}")
-    try:
-        labels = np.asarray(d[b"labels"], dtype=np.int64).reshape(-1)
-    except (TypeError, ValueError) as e:
-        raise MalformedRecordError(path, 1, f"b'labels' must be integers ({e})") from e
+    data = _read_pixels(path, d[b"data"])
+    labels = _read_labels(path, d[b"labels"])
     if labels.shape[0] != data.shape[0]:
         raise MalformedRecordError(path, 1, f"{data.shape[0]} images but {labels.shape[0]} labels")
     bad = np.flatnonzero((labels < 0) | (labels > 9))
     if bad.size:
         raise MalformedRecordError(path, int(bad[0]) + 1, f"label {int(labels[bad[0]])} is not in 0..9")
     return data, labels
+
+
+def _read_pixels(path: str, raw) -> np.ndarray:
+    """uint8 (n, 3072) of a batch's b'data': an array, or a list of rows each checked (record = 1-based row)."""
+    if isinstance(raw, (list, tuple)):
+        for i, row in enumerate(raw):
+            row = np.asarray(row)
+            if row.dtype != np.uint8 or row.shape != (3 * _PIXELS,):
+                raise MalformedRecordError(path, i + 1, f"image {i + 1}: pixels must be 3072 uint8 values "
+                                           f"(3 x 32 x 32), got {row.dtype} {row.shape}")
+        raw = np.stack(raw) if len(raw) else np.zeros((0, 3 * _PIXELS), np.uint8)
+    data = np.asarray(raw)
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * _PIXELS:
+        raise MalformedRecordError(path, 1, f"b'data' must be uint8 (n, 3072), got {data.dtype} {data.shape}")
+    return data
+
+
+def _read_labels(path: str, raw) -> np.ndarray:
+    """int64 (n,) of a batch's b'labels'; the first label that is not an integer in 0..9 names its record."""
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+        values = raw.reshape(-1).tolist()
+    elif isinstance(raw, (list, tuple, np.ndarray)):
+        values = list(np.asarray(raw, dtype=object).reshape(-1)) if isinstance(raw, np.ndarray) else list(raw)
+        for i, v in enumerate(values):
+            if not isinstance(v, Integral) or isinstance(v, (bool, np.bool_)):
+                raise MalformedRecordError(path, i + 1, f"label {v!r} ({type(v).__name__}) of image {i + 1} is "
+                                           f"not an integer 0..9")
+    else:
+        raise MalformedRecordError(path, 1, f"b'labels' must be a list of integers, got {type(raw).__name__}")
+    bad = next((i for i, v in enumerate(values) if not 0 <= v <= 9), None)
+    if bad is not None:
+        raise MalformedRecordError(path, bad + 1, f"label {values[bad]} is not in 0..9")
+    return np.asarray(values, dtype=np.int64)
 
 
 class CIFAR10Gray(Dataset):
@@ -101,6 +133,7 @@ class CIFAR10Gray(Dataset):
     seq_len = _PIXELS
 
     def __init__(self, root: str, split: str = "train", val_size: int = 5000):
+        root = check_path("root", root)
         check_choice("split", split, ("train", "val", "test"))
         val_size = check_int("val_size", val_size, low=0, high=49999)
         folder = os.path.join(root, "cifar-10-batches-py")

@@ -39,8 +39,8 @@ import torch
 from torch.utils.data import Dataset
 
 from ...io import atomic_write
-from ...utils import check_choice, check_int, check_real
-from ..registry import lra_release_folder
+from ...utils import check_bool, check_choice, check_int, check_real, check_seed
+from ..registry import check_path, lra_release_folder
 from .common import MalformedRecordError
 
 __all__ = ["Pathfinder", "write_pathfinder_layout", "read_pathfinder_metadata", "pathfinder_folder",
@@ -62,6 +62,7 @@ def _difficulty_folder(difficulty: str) -> str:
 
 def pathfinder_folder(root: Optional[str], resolution: int, difficulty: str) -> str:
     """ROOT/pathfinderR/DIFFICULTY, where ROOT holds pathfinderR/ (or is it); None: the extracted LRA release."""
+    root = check_path("root", root, none_ok=True)
     res_name = f"pathfinder{resolution}"
     if root is None:
         base = lra_release_folder(res_name)
@@ -78,6 +79,7 @@ def read_pathfinder_metadata(path: str) -> List[Tuple[str, str, int, int]]:
     Blank lines are skipped. A line with fewer than 4 fields, an image folder that is absolute or leaves
     the difficulty folder, or a label other than 0/1 raises MalformedRecordError naming file and line.
     """
+    path = check_path("path", path)
     out = []
     try:
         with open(path, "rb") as f:
@@ -133,6 +135,7 @@ class Pathfinder(Dataset):
         check_choice("split", split, ("train", "val", "test", "all"))
         val_frac = check_real("val_frac", val_frac, low=0.0, high=1.0)
         test_frac = check_real("test_frac", test_frac, low=0.0, high=1.0 - val_frac)
+        seed, check_files = check_seed(seed), check_bool("check_files", check_files)
         self.folder = pathfinder_folder(root, self.resolution, difficulty)
         meta_dir = os.path.join(self.folder, "metadata")
         if not os.path.isdir(meta_dir):
@@ -160,7 +163,7 @@ class Pathfinder(Dataset):
         if split == "all":
             idx = list(range(n))
         else:
-            perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).tolist()
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
             bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
             lo, hi = bounds[split]
             idx = perm[lo:hi]
@@ -207,11 +210,18 @@ def write_pathfinder_layout(root: str, resolution: int, difficulty: str, images,
     n_paddle_contrasts); the defaults are the published pathfinder32 generator settings (LRA tfds builder
     docstring) with the contour length of the difficulty (6, 9, 14). A metadata file is written (to a
     temporary name, then renamed) only after all of its images, so an interrupted run leaves only complete
-    folders to read. Call again with a larger first_folder to add more images; an existing metadata file
-    is never overwritten (FileExistsError). Returns ROOT/pathfinderR/DIFFICULTY.
+    folders to read (a half-written folder has no metadata file and is invisible to `Pathfinder`).
+
+    Resumable: calling again with the same arguments after an interruption (a kill, a full disk) keeps
+    every folder whose metadata file exists and whose metadata and images equal what this call writes
+    (checked), and writes the others, the interrupted one included. Call again with a larger first_folder
+    to add more images. An existing metadata file is never overwritten: where it or one of its images
+    differs from what this call would write, FileExistsError names it and nothing is written.
+    Returns ROOT/pathfinderR/DIFFICULTY.
     """
     from PIL import Image
 
+    root = check_path("root", root)
     resolution = check_int("resolution", resolution, low=2)
     per_folder = check_int("per_folder", per_folder, low=1)
     first_folder = check_int("first_folder", first_folder, low=0)
@@ -228,26 +238,51 @@ def write_pathfinder_layout(root: str, resolution: int, difficulty: str, images,
                                 "n_paddle_contrasts": 1}
     for k, v in (params or {}).items():
         check_choice("params key", k, _META_FIELDS)
+        check_real(f"params[{k!r}]", v)
         fields[k] = v
     tail = " ".join(str(fields[k]) for k in _META_FIELDS)
     folder = os.path.join(root, f"pathfinder{resolution}", diff)
     meta_dir = os.path.join(folder, "metadata")
     os.makedirs(meta_dir, exist_ok=True)
     n_folders = -(-images.shape[0] // per_folder)
-    for k in range(first_folder, first_folder + n_folders):
-        meta_path = os.path.join(meta_dir, f"{k}.npy")
-        if os.path.exists(meta_path):
-            raise FileExistsError(f"{meta_path} exists: pick a first_folder past the folders already written")
+    plans = []  # (metadata path, image folder, [(image name, index into images)], metadata lines)
     for f in range(n_folders):
         k = first_folder + f
         img_rel = f"imgs/{k}"
-        os.makedirs(os.path.join(folder, img_rel), exist_ok=True)
-        lines: List[str] = []
-        chunk = range(f * per_folder, min((f + 1) * per_folder, images.shape[0]))
-        for j, i in enumerate(chunk):
-            name = f"sample_{j}.png"
-            Image.fromarray(images[i]).save(os.path.join(folder, img_rel, name))
-            lines.append(f"{img_rel} {name} {j} {int(labels[i])} {tail}\n")
-        with atomic_write(os.path.join(meta_dir, f"{k}.npy")) as out:
+        chunk = list(enumerate(range(f * per_folder, min((f + 1) * per_folder, images.shape[0]))))
+        lines = [f"{img_rel} sample_{j}.png {j} {int(labels[i])} {tail}\n" for j, i in chunk]
+        plans.append((os.path.join(meta_dir, f"{k}.npy"), os.path.join(folder, img_rel),
+                      [(f"sample_{j}.png", i) for j, i in chunk], lines))
+    done = [os.path.exists(meta) and _check_written(meta, img_dir, names, lines, images)
+            for meta, img_dir, names, lines in plans]  # raises FileExistsError on the first that differs
+    for (meta, img_dir, names, lines), skip in zip(plans, done):
+        if skip:
+            continue
+        os.makedirs(img_dir, exist_ok=True)
+        for name, i in names:
+            Image.fromarray(images[i]).save(os.path.join(img_dir, name))
+        with atomic_write(meta) as out:
             out.writelines(lines)
     return folder
+
+
+def _check_written(meta: str, img_dir: str, names, lines: List[str], images: np.ndarray) -> bool:
+    """True when the existing metadata file `meta` and its images hold exactly `lines` and the `images` rows
+    `names` = [(file name, row)]; else FileExistsError naming what differs (nothing is overwritten)."""
+    from PIL import Image
+
+    hint = "pick a first_folder past the folders already written, or another root"
+    with open(meta, "rb") as f:
+        if f.read() != "".join(lines).encode("utf-8"):
+            raise FileExistsError(f"{meta} exists and lists other images or labels than this call writes: {hint}")
+    for name, i in names:
+        path = os.path.join(img_dir, name)
+        try:
+            with Image.open(path) as im:
+                same = np.array_equal(np.asarray(im.convert("L"), dtype=np.uint8), images[i])
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            raise FileExistsError(f"{meta} exists but its image {path} is missing, unreadable or differs from "
+                                  f"what this call writes: {hint}")
+    return True

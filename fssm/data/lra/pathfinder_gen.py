@@ -43,14 +43,15 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ...utils import check_int
+from ...utils import ArgumentTypeError, check_int, check_real, check_seed
+from ..registry import check_path
 
 __all__ = ["PathfinderParams", "PRESETS", "pathfinder_params", "generate_pathfinder",
            "PathfinderGenerated", "make_pathfinder_release"]
@@ -70,18 +71,22 @@ class PathfinderParams:
     antialias: int = 2
 
     def validate(self) -> "PathfinderParams":
-        checks = {"resolution": self.resolution >= 16, "paddle_length": self.paddle_length > 0,
-                  "margins": len(self.margins) > 0 and all(m > 0 for m in self.margins),
-                  "thickness": self.thickness > 0, "marker_radius": self.marker_radius > 0,
-                  "seed_distance": self.seed_distance > 0, "continuity": self.continuity >= 1.0,
-                  "padding": self.padding >= 0, "distractor_ink": self.distractor_ink >= 0,
-                  "antialias": self.antialias >= 1}
-        allowed = {"resolution": ">= 16", "continuity": ">= 1 (turns bounded by 90 degrees)",
-                   "padding": ">= 0", "distractor_ink": ">= 0", "antialias": ">= 1"}
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"PathfinderParams.{name}={getattr(self, name)!r}: must be "
-                                 f"{allowed.get(name, '> 0')}")
+        """Return self, or raise ValueError naming the first field of the wrong type or out of range:
+        resolution integer >= 16, antialias integer >= 1, distractor_ink integer >= 0, continuity >= 1
+        (turns bounded by 90 degrees), padding >= 0, margins a non-empty tuple, the other lengths > 0,
+        all finite."""
+        name = lambda field: f"PathfinderParams.{field}"
+        check_int(name("resolution"), self.resolution, low=16)
+        check_int(name("antialias"), self.antialias, low=1)
+        check_int(name("distractor_ink"), self.distractor_ink, low=0)
+        for field in ("paddle_length", "thickness", "marker_radius", "seed_distance"):
+            check_real(name(field), getattr(self, field), low=0.0, low_open=True)
+        check_real(name("continuity"), self.continuity, low=1.0)
+        check_real(name("padding"), self.padding, low=0.0)
+        if not isinstance(self.margins, (tuple, list)) or not self.margins:
+            raise ValueError(f"{name('margins')} must be a non-empty tuple of lengths > 0, got {self.margins!r}")
+        for m in self.margins:
+            check_real(name("margins") + " entries", m, low=0.0, low_open=True)
         return self
 
 
@@ -95,8 +100,13 @@ PRESETS = {
 
 
 def pathfinder_params(resolution: int = 32, **overrides) -> PathfinderParams:
-    """The preset of `resolution` (32, 64, 128), or the 32x32 preset scaled by ``resolution / 32``; any
-    field can be overridden."""
+    """The preset of `resolution` (32, 64, 128), or the 32x32 preset scaled by ``resolution / 32``
+    (an integer >= 16); any field can be overridden (ValueError naming an unknown one)."""
+    resolution = check_int("resolution", resolution, low=16)
+    known = tuple(f.name for f in fields(PathfinderParams))
+    for key in overrides:
+        if key not in known:
+            raise ValueError(f"pathfinder_params: unknown field {key!r}; the fields are {', '.join(known)}")
     if resolution in PRESETS:
         p = PRESETS[resolution]
     else:
@@ -366,24 +376,27 @@ def generate_pathfinder(n: int, seed: int = 0, resolution: int = 32, contour_len
     paddles as (start, end) points in drawing order, ``distractors`` (n, D, distractor_length, 2, 2) and
     ``distractor_valid`` (n, D).
     """
+    resolution = check_int("resolution", resolution, low=16)
+    if params is not None and not isinstance(params, PathfinderParams):
+        raise ArgumentTypeError(f"params must be a PathfinderParams (see pathfinder_params), got "
+                                f"{type(params).__name__}")
     p = (params or pathfinder_params(resolution)).validate()
     if params is not None and p.resolution != resolution:
         raise ValueError(f"params.resolution={p.resolution} differs from resolution={resolution}")
     n, contour_length = check_int("n", n, low=0), check_int("contour_length", contour_length, low=1)
-    n_angles = check_int("n_angles", n_angles, low=2)
-    if distractor_length is None:
-        distractor_length = max(1, contour_length // 3)
-    if n_distractors is None:
-        n_distractors = p.distractor_ink // distractor_length
-    if n_distractors < 0 or distractor_length < 0:
-        raise ValueError("n_distractors and distractor_length must be >= 0")
+    n_angles, chunk, seed = check_int("n_angles", n_angles, low=2), check_int("chunk", chunk, low=1), \
+        check_seed(seed)
+    distractor_length = max(1, contour_length // 3) if distractor_length is None else \
+        check_int("distractor_length", distractor_length, low=0)
+    n_distractors = (p.distractor_ink // distractor_length if distractor_length else 0) if n_distractors is None \
+        else check_int("n_distractors", n_distractors, low=0)
     rng = np.random.default_rng(seed)
     labels = np.zeros(n, dtype=np.int64)
     labels[: n // 2] = 1
     labels = rng.permutation(labels)
     images = np.zeros((n, p.resolution, p.resolution), dtype=np.uint8)
     infos = []
-    for c0 in range(0, n, max(1, int(chunk))):
+    for c0 in range(0, n, chunk):
         lab = labels[c0:c0 + chunk]
         images[c0:c0 + len(lab)], info = _chunk(rng, p, lab, contour_length, distractor_length,
                                                 n_distractors, n_angles)
@@ -421,9 +434,11 @@ class PathfinderGenerated(Dataset):
         if images.dtype == np.uint8:
             x = torch.from_numpy(images.astype(np.float32) / 255.0)
         else:
+            if images.dtype.kind != "f":
+                raise ValueError(f"images must be uint8 or floating point in [0, 1], got dtype {images.dtype}")
             x = torch.as_tensor(images, dtype=torch.float32)
-            if len(x) and (x.min() < 0 or x.max() > 1):
-                raise ValueError("float images must lie in [0, 1]")
+            if len(x) and not bool(((x >= 0) & (x <= 1)).all()):  # NaN fails both comparisons
+                raise ValueError("float images must lie in [0, 1] (no NaN or Inf)")
         self.resolution = images.shape[1]
         self.seq_len = self.resolution ** 2
         self.x = x.reshape(len(x), self.seq_len, 1)
@@ -450,9 +465,11 @@ def make_pathfinder_release(root: Union[str, os.PathLike], n: int, seed: int = 0
     `fssm.data.lra.pathfinder.write_pathfinder_layout` (ROOT/pathfinderR/DIFFICULTY/{metadata, imgs}),
     which `fssm.data.lra.Pathfinder(root, resolution, difficulty)` reads. The metadata's informational
     fields carry this generator's parameters (the first margin where a preset has several). Returns the
-    difficulty folder."""
+    difficulty folder. Resumable: after an interruption the same call regenerates the same images (same
+    seed) and writes only the folders not finished (see `write_pathfinder_layout`)."""
     from .pathfinder import CONTOUR_LENGTHS, _difficulty_folder, write_pathfinder_layout
 
+    root = check_path("root", root)
     folder = _difficulty_folder(difficulty)
     contour = CONTOUR_LENGTHS[folder]
     p = kwargs.pop("params", None) or pathfinder_params(resolution)

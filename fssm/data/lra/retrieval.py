@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ...utils import check_choice, check_int
-from ..registry import lra_release_folder
+from ..registry import check_path, lra_release_folder
 from .common import BYTE_VOCAB, MalformedRecordError, encode_bytes
 
 __all__ = ["AAN", "AAN_FILES", "parse_aan_line"]
@@ -73,7 +73,7 @@ class AAN(Dataset):
     def __init__(self, root: Optional[str] = None, split: str = "train", seq_len: int = 4000):
         check_choice("split", split, tuple(AAN_FILES))
         self.seq_len = check_int("seq_len", seq_len, low=1)
-        root = lra_release_folder("tsv_data") if root is None else root
+        root = lra_release_folder("tsv_data") if check_path("root", root, none_ok=True) is None else os.fspath(root)
         self.path = os.path.join(root, AAN_FILES[split])
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"AAN: {self.path} is missing (expected the LRA release's tsv_data/ "

@@ -22,8 +22,8 @@ from typing import List, Optional, Tuple
 import torch
 from torch.utils.data import Dataset
 
-from ...utils import check_choice, check_int
-from ..registry import REGISTRY, data_root, download_and_extract
+from ...utils import check_choice, check_int, check_seed
+from ..registry import REGISTRY, check_path, data_root, download_and_extract
 from .common import BYTE_VOCAB, MalformedRecordError, encode_bytes
 
 __all__ = ["IMDB", "download_imdb", "read_review"]
@@ -34,6 +34,7 @@ LABELS = (("neg", 0), ("pos", 1))
 def read_review(path: str) -> bytes:
     """The bytes of one review file; raises MalformedRecordError (line 1) naming the file when it cannot be
     read or is not valid UTF-8."""
+    path = check_path("path", path)
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -65,9 +66,10 @@ class IMDB(Dataset):
     vocab_size = BYTE_VOCAB
 
     def __init__(self, root: str, split: str = "train", seq_len: int = 4096, val_size: int = 0, seed: int = 0):
+        root = check_path("root", root)
         check_choice("split", split, ("train", "val", "test"))
         self.seq_len = check_int("seq_len", seq_len, low=1)
-        val_size = check_int("val_size", val_size, low=0)
+        val_size, seed = check_int("val_size", val_size, low=0), check_seed(seed)
         source = "test" if split == "test" or (split == "val" and val_size == 0) else "train"
         folder = os.path.join(root, "aclImdb", source)
         per_class: List[List[Tuple[str, int]]] = []
@@ -84,7 +86,7 @@ class IMDB(Dataset):
         if source == "train" and val_size > 0:
             if val_size >= len(files):
                 raise ValueError(f"val_size must be below the {len(files)} training reviews, got {val_size}")
-            perm = torch.randperm(len(files), generator=torch.Generator().manual_seed(int(seed))).tolist()
+            perm = torch.randperm(len(files), generator=torch.Generator().manual_seed(seed)).tolist()
             held = set(perm[:val_size])
             keep = sorted(held) if split == "val" else [i for i in range(len(files)) if i not in held]
             files = [files[i] for i in keep]
