@@ -855,12 +855,13 @@ for name in dn.ALPHAS:
         damped_runs[name, b], damped_models[name, b] = dn.run(
             dataclasses.replace(cfg_damped, alpha=name, beta=b), seed=0, device=DEVICE, images=images,
             return_model=True)
-print(f"{WHERE} damped model, seed 0: MSE(model(noisy), clean) / MSE(noisy, clean), vertical | horizontal")
+print(f"{WHERE} damped model, seed 0: MSE(model(noisy), clean) / MSE(noisy, clean)")
+print(" " * 18 + "".join(f"{f'beta {b:+.1f}':>11}" for b in dn.BETAS))
 for name in dn.ALPHAS:
-    print(f"  {name:>7}: " + "  ".join(
-        f"beta {b:+.1f} {r['mse_vertical'] / r['mse_noisy_vertical']:.2f} | "
-        f"{r['mse_horizontal'] / r['mse_noisy_horizontal']:.2f}"
-        for b in dn.BETAS for r in [damped_runs[name, b]]))
+    for kind in ("vertical", "horizontal"):
+        print(f"{name:>7} {kind:>10}" + "".join(
+            f"{damped_runs[name, b][f'mse_{kind}'] / damped_runs[name, b][f'mse_noisy_{kind}']:11.2f}"
+            for b in dn.BETAS))
 
 # %% [markdown]
 # A ratio below 1 beats doing nothing. Figures 9.6 and 9.7 are the paper's grid of outputs: one test face
