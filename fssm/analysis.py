@@ -79,12 +79,19 @@ def _complex(name: str, x) -> torch.Tensor:
 
 
 def _modes(A, C, max_dim: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
-    """(A, C) as complex tensors (`_complex`) of one shape, with 1 to `max_dim` dimensions if given."""
+    """(A, C) as complex tensors (`_complex`) broadcast to one shape (the same number of modes N, the last
+    dimension; e.g. C c(N) shared by every channel of A c(H N)), with 1 to `max_dim` dimensions if given."""
     A, C = _complex("A", A), _complex("C", C)
-    if A.shape != C.shape or (max_dim is not None and not 1 <= A.dim() <= max_dim):
+    try:
+        shape = torch.broadcast_shapes(A.shape, C.shape)
+    except RuntimeError:
+        shape = None
+    if (shape is None or A.dim() == 0 or C.dim() == 0 or A.shape[-1] != C.shape[-1]
+            or (max_dim is not None and not 1 <= len(shape) <= max_dim)):
         limit = f" with 1 to {max_dim} dimensions (c(N) or c(H N))" if max_dim else ""
-        raise ValueError(f"A and C must have the same shape{limit}, got {tuple(A.shape)} and {tuple(C.shape)}")
-    return A, C
+        raise ValueError(f"A and C must have the same number of modes N (last dimension) and broadcastable "
+                         f"shapes{limit}, got {tuple(A.shape)} and {tuple(C.shape)}")
+    return A.expand(shape), C.expand(shape)
 
 
 def _real_points(name: str, x, like: torch.Tensor) -> torch.Tensor:

@@ -47,9 +47,10 @@ def test_transfer_function_of_a_real_A_is_that_of_the_complex_A():
     (lambda A, C, s: analysis.transfer_function(A, C * math.inf, s), "C contains NaN or Inf"),
     (lambda A, C, s: analysis.transfer_function(A, C, s.clone().fill_(math.nan)), "s contains NaN"),
     (lambda A, C, s: analysis.transfer_function(A, C, s, D=torch.ones(5)), r"D must be .* shape \(2,\)"),
-    (lambda A, C, s: analysis.transfer_function_grad_imag(A, C[:, :2], s), "A and C must have the same shape"),
-    (lambda A, C, s: analysis.tail_variation_bound(C[0, :2], A[0], 100.0), "A and C must have the same shape"),
+    (lambda A, C, s: analysis.transfer_function_grad_imag(A, C[:, :2], s), "A and C must have the same number of modes"),
+    (lambda A, C, s: analysis.tail_variation_bound(C[0, :2], A[0], 100.0), "A and C must have the same number of modes"),
     (lambda A, C, s: analysis.tail_variation_bound(C[0], A[0], "far"), "B must be a finite real number"),
+    (lambda A, C, s: analysis.transfer_function(A, C[:1].expand(3, -1), s), "broadcastable shapes"),
     (lambda A, C, s: analysis.usable_alpha_range(A * math.nan, 0.1, 100), "A contains NaN"),
     (lambda A, C, s: analysis.usable_alpha_range(A[:, :0], 0.1, 100), "at least one eigenvalue"),
     (lambda A, C, s: analysis.usable_alpha_range(A, 0.1, 1), "L must be an integer >= 2"),
@@ -262,3 +263,12 @@ def test_plot_helpers_name_what_they_were_given():
             plot.figure(width=math.nan)
     finally:
         matplotlib.pyplot.close("all")
+
+
+def test_transfer_function_broadcasts_C_shared_by_every_channel():
+    """A c(H N) with C c(N) (one C for every channel), as chapter 6 calls it: the same as C repeated."""
+    A = torch.tensor([[-0.5 + 1j, -0.5 + 3j], [-1.0 + 2j, -0.2 + 5j]], dtype=torch.complex128)
+    C = torch.tensor([1.0 + 0.5j, 0.3 - 1j], dtype=torch.complex128)
+    s = torch.linspace(0.0, 6.0, 13, dtype=torch.float64)
+    torch.testing.assert_close(analysis.transfer_function(A, C, s),
+                               analysis.transfer_function(A, C.expand(2, -1), s), rtol=0, atol=0)
