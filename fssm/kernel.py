@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .init import init_A
-from .utils import ArgumentTypeError, check_choice, check_input, check_int, check_real, register
+from .utils import ArgumentTypeError, check_choice, check_input, check_int, check_real, learning_rates, register
 
 __all__ = ["S4DKernel", "AliasingWarning", "discretize", "vandermonde_kernel", "blocked_vandermonde_kernel"]
 
@@ -304,7 +304,7 @@ class S4DKernel(nn.Module):
         self.disc = check_choice("disc", disc, DISCRETIZATIONS)
         self.mode = check_choice("mode", mode, MODES)
         self.d_model, self.d_state, self.alpha = H, N, alpha
-        lrs = self._learning_rates(lr)
+        lrs = learning_rates(lr, SSM_PARAMS, ALL_PARAMS)
 
         A = self._initial_A(init, H, N, alpha)  # c(H N), complex128
         if not bool((A.real < 0).all()):
@@ -327,19 +327,6 @@ class S4DKernel(nn.Module):
         self._warn_if_aliasing(A.imag.abs().max().item() * dt_max)
 
     # -- construction helpers --------------------------------------------------------------------
-    @staticmethod
-    def _learning_rates(lr) -> Dict[str, Optional[float]]:
-        if lr is None or isinstance(lr, (int, float)):
-            if lr is not None:
-                check_real("lr", lr, low=0.0)
-            return {"log_dt": lr, "log_A_real": lr, "A_imag": lr, "C": None}
-        if not isinstance(lr, Mapping):
-            raise ValueError(f"lr must be None, a number or a mapping of parameter names, got {lr!r}")
-        unknown = set(lr) - set(ALL_PARAMS)
-        if unknown:
-            raise ValueError(f"lr: unknown parameter name(s) {sorted(unknown)}; allowed: {list(ALL_PARAMS)}")
-        return {name: lr.get(name) for name in ALL_PARAMS}
-
     @staticmethod
     def _initial_A(init, H: int, N: int, alpha: float) -> torch.Tensor:
         """c(H N) complex128 eigenvalues from a name or a complex tensor c(N) / c(H N) (finite)."""

@@ -35,7 +35,7 @@ from torch import nn
 from .kernel import HALF_DTYPES, S4DKernel
 from .utils import ArgumentTypeError, check_bool, check_choice, check_input, check_int, check_real, register
 
-__all__ = ["S4DLayer", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length", "SOBOLEV_MODES"]
+__all__ = ["S4DLayer", "output_head", "fft_conv", "sobolev_weight", "ssm_recurrence", "fast_fft_length", "SOBOLEV_MODES"]
 
 ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU, None: nn.Identity}
 MIXINGS = ("glu", "linear", None)
@@ -174,6 +174,20 @@ def ssm_recurrence(kernel: S4DKernel, u: torch.Tensor) -> torch.Tensor:
     return torch.stack(ys, dim=-1)
 
 
+def output_head(H: int, activation: Optional[str], dropout: float, mixing: Optional[str]):
+    """(activation, dropout, mixing) modules of a layer's output, r(B H L) -> r(B H L) each: the activation
+    of ACTIVATIONS, dropout (nn.Identity at 0) and the 1x1 mixing of MIXINGS ('glu': conv H -> 2H and a
+    gated linear unit; 'linear': conv H -> H; None: identity). Arguments checked by the caller."""
+    drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+    if mixing == "glu":
+        mix = nn.Sequential(nn.Conv1d(H, 2 * H, 1), nn.GLU(dim=1))
+    elif mixing == "linear":
+        mix = nn.Conv1d(H, H, 1)
+    else:
+        mix = nn.Identity()
+    return ACTIVATIONS[activation](), drop, mix
+
+
 class S4DLayer(nn.Module):
     r"""S4D layer with frequency-bias controls alpha (init scaling) and beta (Sobolev filter).
 
@@ -252,14 +266,7 @@ class S4DLayer(nn.Module):
         else:
             self.register_buffer("beta", torch.full((H,), beta))
         self.D = nn.Parameter(torch.randn(H)) if D else None
-        self.activation = ACTIVATIONS[activation]()
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        if mixing == "glu":
-            self.mixing = nn.Sequential(nn.Conv1d(H, 2 * H, 1), nn.GLU(dim=1))
-        elif mixing == "linear":
-            self.mixing = nn.Conv1d(H, H, 1)
-        else:
-            self.mixing = nn.Identity()
+        self.activation, self.dropout, self.mixing = output_head(H, activation, dropout, mixing)
 
     @staticmethod
     def _kernel_kwargs(kernel_kwargs) -> dict:

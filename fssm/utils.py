@@ -8,7 +8,7 @@ import math
 import os
 import random
 from numbers import Integral, Real
-from typing import Iterable, Optional
+from typing import Dict, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -106,6 +106,25 @@ def _available_devices() -> str:
 
 
 # ----------------------------------------------------------------------------- optimizer tags
+def learning_rates(lr, shared: Sequence[str], allowed: Sequence[str], hint: str = "") -> Dict[str, Optional[float]]:
+    """Per-parameter learning rates {name: lr or None (the base lr)} for every name in `allowed`.
+
+    lr: None (the base lr everywhere), a number >= 0 (for the names in `shared`; 0 freezes them; the
+    others get the base lr), or a mapping {name: lr} over names of `allowed` (ValueError naming an unknown
+    name, followed by `hint`). Used by the kernels' `lr` arguments, as state-spaces/s4 tags its parameters.
+    """
+    if lr is None or (isinstance(lr, Real) and not isinstance(lr, bool)):
+        if lr is not None:
+            check_real("lr", lr, low=0.0)
+        return {name: (lr if name in shared else None) for name in allowed}
+    if not isinstance(lr, Mapping):
+        raise ValueError(f"lr must be None, a number or a mapping of parameter names, got {lr!r}")
+    unknown = set(lr) - set(allowed)
+    if unknown:
+        raise ValueError(f"lr: unknown parameter name(s) {sorted(unknown)}; allowed: {list(allowed)}{hint}")
+    return {name: lr.get(name) for name in allowed}
+
+
 def register(
     module: nn.Module,
     name: str,
