@@ -96,3 +96,12 @@ def test_smoke_run_and_cli(tmp_path):
     assert data["config"]["model"] == "damped" and data["config"]["dt"] == pytest.approx(1 / (3 * 16))
     with pytest.raises(SystemExit):  # dt is set by --model, not by --set model=...
         D.main(["--scale", "smoke", "--set", "model=damped", "--dry-run"])
+
+
+def test_beats_doing_nothing_compares_the_papers_metric_with_a_margin():
+    run = {"mse_vertical": 0.02, "mse_noisy_vertical": 0.04, "mse_horizontal": 0.05, "mse_noisy_horizontal": 0.03}
+    assert D.beats_doing_nothing(run, "vertical") and D.beats_doing_nothing(run, "vertical", margin=1.9)
+    assert not D.beats_doing_nothing(run, "vertical", margin=2.0)  # 2 * 0.02 is not below 0.04
+    assert not D.beats_doing_nothing(run, "horizontal")
+    with pytest.raises(ValueError, match="kind"):
+        D.beats_doing_nothing(run, "diagonal")

@@ -186,8 +186,10 @@ def _verbs_in_every_seed(stored) -> Tuple[Dict[str, int], int]:
 
 
 def _beats_nothing(runs) -> int:
-    return sum(r["mse_vertical"] < r["mse_noisy_vertical"] or r["mse_horizontal"] < r["mse_noisy_horizontal"]
-               for r in runs)
+    """How many runs beat doing nothing on at least one noise type."""
+    from .denoising import beats_doing_nothing
+
+    return sum(beats_doing_nothing(r, "vertical") or beats_doing_nothing(r, "horizontal") for r in runs)
 
 
 def denoising_tunes_bias(results) -> Evidence:
