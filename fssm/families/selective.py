@@ -55,6 +55,7 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from torch import nn
 
 from ..init import init_A
@@ -139,9 +140,36 @@ def _common(*xs: torch.Tensor) -> torch.dtype:
 
 
 # ----------------------------------------------------------------------------- the selective scan
+DEFAULT_CHUNK = 128  # time steps per chunk of `selective_scan` (bench/families.py measures the choice)
+
+
+def _exp_step(delta: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """exp(delta_t a_n), r/c(B H N T) from delta r(B H T) and A r/c(H N). Complex A as the polar form
+    e^{delta Re a} (cos + i sin)(delta Im a): real exp, cos and sin are vectorized on CPUs where the complex
+    exp is not (2.5x faster on the book's CPU), and the value is the same to round-off."""
+    d = delta[:, :, None, :]
+    if not A.is_complex():
+        return torch.exp(d * A[None, :, :, None])
+    return torch.polar(torch.exp(d * A.real[None, :, :, None]), d * A.imag[None, :, :, None])
+
+
+def _scan_chunk(u, delta, A, B, C, x0, dtype):
+    """One chunk of (S6) started from the state x0 c/r(B H N) carried in from the chunk before.
+
+    Returns (y r/c(B H T) before Re, the last state x c/r(B H N)). x0 enters through the first step only:
+    x_0 = a_0 x_{-1} + b_0, so it is folded into b_0 and the parallel scan starts from zero as usual."""
+    a = _exp_step(delta, A).to(dtype)  # r/c(B H N T) = exp(delta_t a_n), ZOH
+    b = ((delta * u)[:, :, None, :] * B[:, None, :, :]).to(dtype)  # r/c(B H N T) = delta_t B_t u_t, Euler
+    b = torch.cat([b[..., :1] + a[..., :1] * x0[..., None], b[..., 1:]], dim=-1)
+    x = linear_scan(a, b)  # r/c(B H N T)
+    y = torch.einsum("bhnl,bnl->bhl", x, C.to(dtype))  # not conjugated: <C, x> = sum_n C_n x_n
+    return y, x[..., -1].clone()  # a copy: a view would keep the chunk's whole x alive until the backward
+
+
 def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
-                   D: Optional[torch.Tensor] = None, *, check: bool = True) -> torch.Tensor:
-    r"""The selective scan (S6), module docstring, with the parallel scan `linear_scan`.
+                   D: Optional[torch.Tensor] = None, *, check: bool = True,
+                   chunk: Optional[int] = DEFAULT_CHUNK) -> torch.Tensor:
+    r"""The selective scan (S6), module docstring, with the parallel scan `linear_scan`, chunk by chunk.
 
     Args:
         u: r(B H L) input.  delta: r(B H L) steps, >= 0 (Mamba: softplus of a projection of u).
@@ -150,19 +178,40 @@ def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: tor
         D: r(H) skip, or None.
         check: check the values too (finite, delta >= 0, Re A <= 0; host syncs). `SelectiveSSM` passes
             False: its delta is a softplus and its A stable by construction.
+        chunk: time steps per chunk (int >= 1), or None for one chunk of length L. The scan runs over
+            chunks of `chunk` steps, each started from the last state of the one before; with autograd on,
+            each chunk is recomputed in the backward (torch.utils.checkpoint), so only the inputs and one
+            state r/c(B H N) per chunk are kept. This is Mamba's trade (its fused kernel keeps no states
+            and recomputes them in the backward), done in PyTorch: the full r/c(B H N L) tensors of
+            a = exp(delta A), b = delta B u and x never exist at once.
     Returns:
         y r(B H L) = Re(sum_n C_t,n x_t,n) + D u_t, in u's dtype (float16/bfloat16 computed in float32).
-        Memory O(B H N L): the scan's a = exp(delta A) and b = delta B u are materialized (no fused kernel).
+        Memory O(B H N chunk) beyond the inputs (O(B H N L) with chunk=None), work O(B H N L log2(chunk)).
     """
     N = _check_scan_args(u, delta, A, B, C, D, check)
+    if chunk is not None:
+        chunk = check_int("chunk", chunk, low=1)
     if u.dtype in HALF_DTYPES:  # exp and the scan in half precision lose the state's digits
         D32 = None if D is None else D.float()
-        return selective_scan(u.float(), delta.float(), A, B, C, D32, check=False).to(u.dtype)
-    a = torch.exp(delta[:, :, None, :] * A[None, :, :, None])  # r/c(B H N L) = exp(delta_t a_n), ZOH
-    b = (delta * u)[:, :, None, :] * B[:, None, :, :]  # r/c(B H N L) = delta_t B_t u_t, Euler
-    dtype = _common(a, b, C)
-    x = linear_scan(a.to(dtype), b.to(dtype))  # r/c(B H N L)
-    y = torch.einsum("bhnl,bnl->bhl", x, C.to(dtype))  # not conjugated: <C, x> = sum_n C_n x_n
+        return selective_scan(u.float(), delta.float(), A, B, C, D32, check=False, chunk=chunk).to(u.dtype)
+    Bsz, H, L = u.shape
+    dtype = _common(A, B, C, u, delta)
+    if L == 0:  # nothing to scan; keep the graph to the inputs (zero gradients)
+        y = u * 0 if D is None else u * D[:, None]
+        return y
+    x = torch.zeros(Bsz, H, N, dtype=dtype, device=u.device)  # x_{-1} = 0
+    step = L if chunk is None else min(chunk, L)
+    recompute = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, delta, A, B, C))
+    ys = []
+    for start in range(0, L, step):
+        part = slice(start, start + step)
+        args = (u[..., part], delta[..., part], A, B[..., part], C[..., part], x, dtype)
+        if recompute and step < L:
+            y_part, x = torch.utils.checkpoint.checkpoint(_scan_chunk, *args, use_reentrant=False)
+        else:
+            y_part, x = _scan_chunk(*args)
+        ys.append(y_part)
+    y = ys[0] if len(ys) == 1 else torch.cat(ys, dim=-1)
     y = (y.real if y.is_complex() else y).to(u.dtype)
     return y if D is None else y + D[:, None] * u
 
