@@ -243,15 +243,28 @@ def layer_frequency_response(layer: S4DLayer, L: int) -> Tuple[torch.Tensor, tor
 
 
 def total_variation(G: torch.Tensor, s: torch.Tensor,
-                    bands: Optional[Sequence[Tuple[float, float]]] = None) -> torch.Tensor:
+                    bands: Optional[Sequence[Tuple[float, float]]] = None, value_dims: int = 0) -> torch.Tensor:
     r"""V_a^b(G) = int_a^b |dG/ds| ds, approximated by sum |G(s_{i+1}) - G(s_i)| on a sorted grid s.
 
     Exact for piecewise-monotone pieces between grid points; converges as the grid is refined.
     G: c(... S) (or real) sampled at s r(S). Returns r(...) over the whole grid, or r(... nb) per band
     [a, b) with a <= b, either end possibly infinite (a grid segment belongs to the band holding its midpoint).
+    value_dims: how many dimensions just before S form one value (default 0: every entry is a scalar
+    response). 2 for a MIMO transfer matrix G c(... H_out H_in S): a step is then the Frobenius norm
+    ||G(s_{i+1}) - G(s_i)||_F, the variation of the matrix as a whole (book chapter 12), and those two
+    dimensions are gone from the result.
     """
     s = _sampled(G, s)
-    steps = (G[..., 1:] - G[..., :-1]).abs()  # r(... S-1)
+    value_dims = check_int("value_dims", value_dims, low=0)
+    if value_dims > G.dim() - 1:
+        raise ValueError(f"value_dims must be at most G.dim() - 1 = {G.dim() - 1} (the dimensions before S), "
+                         f"got {value_dims}")
+    diff = G[..., 1:] - G[..., :-1]  # (... S-1)
+    if value_dims:
+        dims = tuple(range(-1 - value_dims, -1))
+        steps = diff.abs().square().sum(dims).sqrt()  # r(... S-1): Frobenius norm of each matrix step
+    else:
+        steps = diff.abs()  # r(... S-1)
     if bands is None:
         return steps.sum(-1)
     mids = 0.5 * (s[1:] + s[:-1])

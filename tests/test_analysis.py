@@ -141,3 +141,25 @@ def test_average_power_spectrum_of_tokens_is_the_one_hot_spectrum():
         fssm.analysis.average_power_spectrum(tokens, vocab_size=1)
     with pytest.raises(ValueError, match="shape"):
         fssm.analysis.average_power_spectrum(torch.zeros(5))
+
+
+def test_total_variation_of_a_transfer_matrix_is_the_frobenius_norm_of_its_steps():
+    """value_dims=2: one nonzero entry gives that entry's variation; two equal entries sqrt(2) times it;
+    an entry and its negative elsewhere likewise (|d|^2 + |-d|^2); bands split it as for scalars."""
+    from fssm.analysis import total_variation
+    s = torch.linspace(0.0, 50.0, 2001, dtype=torch.float64)
+    g = 1.0 / (1j * s - torch.complex(torch.tensor(-1.0, dtype=torch.float64), torch.tensor(10.0, dtype=torch.float64)))
+    scalar = total_variation(g, s)
+    G = torch.zeros(2, 2, len(s), dtype=torch.complex128)
+    G[0, 1] = g
+    torch.testing.assert_close(total_variation(G, s, value_dims=2), scalar)
+    G[1, 0] = -g
+    torch.testing.assert_close(total_variation(G, s, value_dims=2), math.sqrt(2) * scalar)
+    bands = [(0.0, 10.0), (10.0, 60.0)]
+    per_band = total_variation(G[None], s, bands, value_dims=2)  # r(1 2)
+    assert per_band.shape == (1, 2)
+    torch.testing.assert_close(per_band[0], math.sqrt(2) * total_variation(g, s, bands))
+    # not the sum of the entries' variations: that would be 2x, not sqrt(2)x
+    assert abs(total_variation(G, s, value_dims=2) - 2 * scalar) > 0.3 * scalar
+    with pytest.raises(ValueError, match="value_dims must be at most"):
+        total_variation(g, s, value_dims=1)

@@ -1,4 +1,4 @@
-"""The three experiment CLIs explain themselves: usage as typed, help and default for every option, example
+"""The experiment CLIs explain themselves: usage as typed, help and default for every option, example
 command lines that run, --epochs/--set validated with messages naming the option, and --dry-run that
 prints the plan (with the results path) and writes nothing."""
 import os
@@ -7,11 +7,12 @@ import shlex
 
 import pytest
 
-from fssm.experiments import denoising, lra, waves
+from fssm.experiments import denoising, families, lra, waves
 
-CLIS = {"waves": waves, "denoising": denoising, "lra": lra}
+CLIS = {"waves": waves, "denoising": denoising, "lra": lra, "families": families}
 SMOKE = {"waves": ["--scale", "smoke"], "denoising": ["--scale", "smoke"],
-         "lra": ["--task", "listops", "--scale", "smoke"]}
+         "lra": ["--task", "listops", "--scale", "smoke"], "families": ["--scale", "smoke"]}
+STEMS = {"lra": "lra-listops", "families": "families-waves"}  # results file names that are not the CLI's name
 # The README's command lines; they must run with --dry-run appended.
 README = [
     "python -m fssm.experiments.waves --scale colab",
@@ -81,7 +82,7 @@ def test_dry_run_writes_nothing_and_prints_the_results_path(name, tmp_path, monk
     out_dir = tmp_path / "out"
     assert CLIS[name].main(SMOKE[name] + ["--out", str(out_dir), "--dry-run"]) is None
     out = capsys.readouterr().out
-    stem = "lra-listops" if name == "lra" else name
+    stem = STEMS.get(name, name)
     assert str(out_dir / f"{stem}-smoke.json") in out
     assert os.listdir(tmp_path) == []  # no results, no generated data, no run folders
 

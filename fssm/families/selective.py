@@ -140,7 +140,7 @@ def _common(*xs: torch.Tensor) -> torch.dtype:
 
 
 # ----------------------------------------------------------------------------- the selective scan
-DEFAULT_CHUNK = 128  # time steps per chunk of `selective_scan` (bench/families.py measures the choice)
+DEFAULT_CHUNK = 512  # time steps per chunk of `selective_scan` (bench/families.py measures the choice)
 
 
 def _exp_step(delta: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
