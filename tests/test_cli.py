@@ -18,6 +18,7 @@ README = [
     "python -m fssm.experiments.waves --scale colab",
     "python -m fssm.experiments.denoising --scale book",
     "python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2",
+    "python -m fssm.experiments.families --scale book --families s4 s5 selective --jobs 2",
     "torchrun --nproc_per_node=4 -m fssm.experiments.lra --task text --scale paper --download",
 ]
 

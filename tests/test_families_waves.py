@@ -172,3 +172,57 @@ def test_sweep_in_two_worker_processes_gives_the_runs_of_one_process_in_order():
         assert max(abs(x - y) for x, y in zip(a["final_test_mae"], b["final_test_mae"])) < 1e-5
     with pytest.raises(ValueError, match="jobs must be"):
         fam.run_sweep(cfg, ["s5"], [(1.0, 0.0)], seeds=(0,), jobs=0)
+
+
+def _record(family, alpha, beta, seed, mae, top0, top):
+    eig0 = [[[-0.5] * 2], [[0.0, top0]]]
+    return {"family": family, "alpha": alpha, "beta": beta, "seed": seed, "eig_init": eig0,
+            "history": [{"test_mae": mae, "eig_imag": [[0.0, top]], "eig_real": [[-0.5, -0.5]]}],
+            "final_test_mae": mae}
+
+
+def test_summary_counts_seeds_by_the_claims_criteria():
+    """Hand-made runs: (1, 0) learns waves 1-2 in two of three seeds; alpha 10 shifts the bias in every seed
+    (wave 1 worse by 0.05, wave 3 better by 0.05), alpha 100 in none; beta 1 at alpha 100 helps wave 4 in one
+    seed; the top pole travels 10 % and 40 % of the way to wave 3 (200)."""
+    base = [[0.01, 0.02, 0.15, 0.16], [0.01, 0.02, 0.15, 0.16], [0.01, 0.08, 0.15, 0.16]]
+    runs = []
+    for seed in range(3):
+        runs.append(_record("s5", 1.0, 0.0, seed, base[seed], 20.0, 38.0 if seed < 2 else 92.0))
+        up = [base[seed][0] + 0.05, base[seed][1], base[seed][2] - 0.05, base[seed][3]]
+        runs.append(_record("s5", 10.0, 0.0, seed, up, 200.0, 200.0))
+        runs.append(_record("s5", 100.0, 0.0, seed, base[seed], 2000.0, 2000.0))
+        b = list(base[seed])
+        if seed == 0:
+            b[3] -= 0.03
+        runs.append(_record("s5", 100.0, 1.0, seed, b, 2000.0, 2000.0))
+    stored = {"runs": runs, "config": {"freqs": [3.14, 25.1, 200.0, 1608.0]}}
+    (row,) = fam.summary(stored)
+    assert row["family"] == "s5" and row["seeds"] == 3 and row["untuned"] == 2
+    assert row["alpha"] == {10.0: 3, 100.0: 0} and row["beta"] == {(100.0, 1.0): 1}
+    assert abs(row["travel"] - (92.0 - 20.0) / (200.0 - 20.0)) < 1e-12
+
+
+def test_summary_of_the_stored_s4d_sweep_agrees_with_the_claims_map():
+    from fssm.experiments import claims, common
+    s4d = common.read_results("waves", "book")
+    if s4d is None:
+        pytest.skip("results/waves-book.json is not stored")
+    (row,) = fam.summary({"runs": [], "config": s4d["config"]}, s4d_stored=s4d)
+    E = common.group_runs(s4d["runs"], "final_test_mae")
+    assert row["alpha"][10.0] == sum(claims.shift_per_seed(E, 10.0, up=True))
+    assert row["beta"][(100.0, 1.0)] == sum(claims.beta_per_seed(E, 100.0, 1.0))
+    evidence = claims.alpha_up_shifts_bias({"waves-book": s4d})
+    assert f"the shift holds in {row['alpha'][10.0]} of 3 seeds" in evidence.detail
+
+
+def test_summary_table_gives_each_verdict_with_its_numbers():
+    row = {"family": "s5", "seeds": 3, "untuned": 2, "untuned_pattern": "{1, 2} in 2 of 3", "travel": 0.4,
+           "alpha": {10.0: 3, 100.0: 0}, "beta": {(100.0, 1.0): 0}, "mae": {}}
+    table = fam.summary_table([row], {"s5": (0.01, 0.7)}, {"s5": "S5"})
+    assert table.count("<tr>") == 2 and "<td>S5</td>" in table
+    assert "<b>low</b>: 1% &rarr; 70%" in table
+    assert "<b>partly</b>: {1, 2} in 2 of 3" in table
+    assert "<b>yes</b>: top pole at most 40% of the way" in table
+    assert "<b>yes</b>: alpha 10: 3/3; alpha 100: 0/3" in table
+    assert "<b>no</b>: (100, 1): 0/3" in table

@@ -17,7 +17,8 @@ import numpy as np
 
 from . import common
 
-__all__ = ["Claim", "Evidence", "CLAIMS", "evaluate", "html_table", "markdown_table", "learned_waves", "LEARNED", "NOT_LEARNED", "CHANGED"]
+__all__ = ["Claim", "Evidence", "CLAIMS", "evaluate", "html_table", "markdown_table", "learned_waves", "shift_per_seed",
+           "beta_per_seed", "pattern", "LEARNED", "NOT_LEARNED", "CHANGED"]
 
 LEARNED = 0.05  # a wave is learned when its test MAE ends below this (chance is 0.225)
 NOT_LEARNED = 0.10  # ... and not learned above this (the symmetric floor of chapter 4 is 0.15)
@@ -64,7 +65,7 @@ def _waves(results) -> Optional[Dict[Tuple[float, float], np.ndarray]]:
     return None if stored is None else common.group_runs(stored["runs"], "final_test_mae")
 
 
-def _pattern(E: np.ndarray) -> str:
+def pattern(E: np.ndarray) -> str:
     """'{1, 2} in 3 of 3 seeds' style: the sets of learned waves, with the number of seeds showing each."""
     sets = [learned_waves(row) for row in E]
     counts = {s: sets.count(s) for s in dict.fromkeys(sets)}
@@ -86,7 +87,7 @@ def untuned_learns_low_waves(results) -> Evidence:
     base = E[(1.0, 0.0)]
     ok = [(row[:2] < LEARNED).all() and (row[2:] > NOT_LEARNED).all() for row in base]
     status = HOLDS if all(ok) else PARTLY if any(ok) else NOT_HERE
-    return Evidence(status, f"(alpha, beta) = (1, 0): waves learned (MAE < {LEARNED}): {_pattern(base)} seeds; "
+    return Evidence(status, f"(alpha, beta) = (1, 0): waves learned (MAE < {LEARNED}): {pattern(base)} seeds; "
                             f"waves 3-4 end at {base[:, 2:].min():.3f}-{base[:, 2:].max():.3f}",
                     _waves_source(results))
 
@@ -110,32 +111,48 @@ def modes_stay_put(results) -> Evidence:
                             "did not make them gather at it either", _waves_source(results))
 
 
+def shift_per_seed(E: Dict[Tuple[float, float], np.ndarray], alpha: float, up: bool) -> List[bool]:
+    """Does alpha (at beta = 0) shift the bias against alpha = 1, seed by seed (paired: same seed, same data)?
+    E: {(alpha, beta): final test MAE r(seeds, waves)}. Up: the lowest wave gets worse by `CHANGED` and a wave
+    above the untuned model's learned ones better by `CHANGED`; down: wave 2 gets worse by `CHANGED` while wave
+    1 stays learned."""
+    out = []
+    for row, row0 in zip(E[(alpha, 0.0)], E[(1.0, 0.0)]):
+        diff = row - row0  # r(waves): > 0 where alpha made the wave worse
+        if up:
+            above = [w for w in range(len(row)) if w + 1 > max(learned_waves(row0), default=0)]
+            out.append(bool(diff[0] >= CHANGED and any(diff[w] <= -CHANGED for w in above)))
+        else:
+            out.append(bool(diff[1] >= CHANGED and row[0] < LEARNED))
+    return out
+
+
+def beta_per_seed(E: Dict[Tuple[float, float], np.ndarray], alpha: float, beta: float) -> List[bool]:
+    """Does beta move the bias the claimed way against (alpha, 0), seed by seed (paired)? beta > 0: some wave
+    above the lowest gets better by `CHANGED`; beta < 0: wave 1 gets better or a higher wave worse by
+    `CHANGED`."""
+    diff = E[(alpha, beta)] - E[(alpha, 0.0)]  # r(seeds waves): < 0 where beta lowered the error
+    if beta > 0:
+        return [bool((d[1:] <= -CHANGED).any()) for d in diff]
+    return [bool(d[0] <= -CHANGED or (d[1:] >= CHANGED).any()) for d in diff]
+
+
 def _shift(results, alphas: Sequence[float], up: bool) -> Evidence:
-    """alpha against alpha = 1 at beta = 0, seed by seed (paired: same seed, same data). Up: the lowest wave
-    gets worse by `CHANGED` and a wave above the untuned model's learned ones better by `CHANGED`; down: wave 2
-    gets worse by `CHANGED` while wave 1 stays learned."""
+    """alpha against alpha = 1 at beta = 0, seed by seed (`shift_per_seed`)."""
     E = _waves(results)
     if E is None or any((a, 0.0) not in E for a in (1.0, *alphas)):
         return _missing("waves", "book", WAVES_COMMAND, results.get("waves-book"))
     base = E[(1.0, 0.0)]
     parts, held = [], []
     for a in alphas:
-        per_seed = []
-        for row, row0 in zip(E[(a, 0.0)], base):
-            diff = row - row0  # r(waves): > 0 where alpha made the wave worse
-            if up:
-                above = [w for w in range(len(row)) if w + 1 > max(learned_waves(row0), default=0)]
-                per_seed.append(diff[0] >= CHANGED and any(diff[w] <= -CHANGED for w in above))
-            else:
-                per_seed.append(diff[1] >= CHANGED and row[0] < LEARNED)
-        held.append(sum(per_seed))
+        held.append(sum(shift_per_seed(E, a, up)))
         better = (E[(a, 0.0)] - base).min(0)  # r(waves): the smallest change over seeds
-        parts.append(f"alpha = {a:g}: learned {_pattern(E[(a, 0.0)])} seeds; the shift holds in {held[-1]} of "
+        parts.append(f"alpha = {a:g}: learned {pattern(E[(a, 0.0)])} seeds; the shift holds in {held[-1]} of "
                      f"{len(base)} seeds; change of the error against alpha = 1 per wave, most favourable seed: "
                      + " ".join(f"{v:+.3f}" for v in better))
     n = len(base)
     status = HOLDS if all(h == n for h in held) else PARTLY if any(held) else NOT_HERE
-    return Evidence(status, f"beta = 0; alpha = 1 learns {_pattern(base)} seeds; " + "; ".join(parts),
+    return Evidence(status, f"beta = 0; alpha = 1 learns {pattern(base)} seeds; " + "; ".join(parts),
                     _waves_source(results))
 
 
@@ -157,11 +174,7 @@ def beta_moves_bias(results) -> Evidence:
     parts, held = [], []
     for a, b in pairs:
         diff = E[(a, b)] - E[(a, 0.0)]  # r(seeds waves): < 0 where beta lowered the error
-        if b > 0:
-            ok = [(d[1:] <= -CHANGED).any() for d in diff]
-        else:
-            ok = [d[0] <= -CHANGED or (d[1:] >= CHANGED).any() for d in diff]
-        held.append(sum(ok))
+        held.append(sum(beta_per_seed(E, a, b)))
         parts.append(f"({a:g}, {b:g}) vs ({a:g}, 0): in the claimed direction in {held[-1]} of {len(diff)} seeds; "
                      f"largest paired change of any wave {np.abs(diff).max():.3f}")
     n = len(E[(1.0, 0.0)])

@@ -55,13 +55,15 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
                   run_plan, save_sweep)
 from .common import check_config, git_commit
 
-__all__ = ["FAMILIES", "DEFAULT_FAMILIES", "DEFAULT_CONFIGS", "FamiliesWavesConfig", "FamilyWavesModel",
+__all__ = ["FAMILIES", "DISPLAY_NAMES", "DEFAULT_FAMILIES", "DEFAULT_CONFIGS", "FamiliesWavesConfig", "FamilyWavesModel",
            "mode_eigenvalues", "run", "run_sweep", "describe", "EXAMPLES", "CLI_FIELDS", "RESULTS_NAME",
-           "build_parser", "main"]
+           "build_parser", "main", "summary", "summary_table", "top_mode_travel"]
 
 FAMILIES: Tuple[str, ...] = ("s4d", "s4", "s5", "selective", "selective-real")
 DEFAULT_FAMILIES: Tuple[str, ...] = ("s4", "s5", "selective", "selective-real")  # s4d: the waves experiment
 DEFAULT_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (10.0, 0.0), (100.0, 0.0), (10.0, 0.5), (100.0, 1.0))
+DISPLAY_NAMES: Dict[str, str] = {"s4d": "S4D", "s4": "S4", "s5": "S5", "selective": "selective (complex A)",
+                                 "selective-real": "selective (real A)"}  # how the book names each family
 RESULTS_NAME = "families-waves"  # results/families-waves-SCALE.json
 # Sobolev modes of the families that apply the weight to their input (S5, selective): 'both' equals 'input'
 _INPUT_SOBOLEV_MODES = ("both", "input")
@@ -290,6 +292,100 @@ def run_sweep(cfg: FamiliesWavesConfig, families: Sequence[str] = DEFAULT_FAMILI
 def describe(r: Dict) -> str:
     """One line: family, configuration, seed, final per-wave test MAE, seconds."""
     return f"family={r['family']} {waves.describe(r)}"
+
+
+# ----------------------------------------------------------------------------- what the runs show
+def _poles_imag(record: Dict, key_eig: str, key_s4d: str):
+    """Im of the poles in a run record (r(H M) nested lists): this module's 'eig_imag' or, for the waves
+    experiment's S4D runs, 'A_imag'."""
+    return record[key_eig] if key_eig in record else record[key_s4d]
+
+
+def top_mode_travel(run: Dict, wave: float) -> float:
+    """How far the highest pole moved towards `wave` (rad/time) during training, as a share of the way:
+    (max Im at the end - max Im at the start) / (wave - max Im at the start). 0: it stayed; 1: it got there."""
+    import numpy as np
+
+    start = run["eig_init"][1] if "eig_init" in run else run["A_imag_init"]
+    top0 = float(np.max(start))
+    top = float(np.max(_poles_imag(run["history"][-1], "eig_imag", "A_imag")))
+    return (top - top0) / (wave - top0)
+
+
+def summary(stored: Dict, s4d_stored: Optional[Dict] = None) -> List[Dict]:
+    """Per family, what the stored waves runs show (the chapter 11 criteria of `claims`, seed by seed):
+
+    - 'untuned': at (1, 0), waves 1-2 learned and 3-4 not (final MAE < claims.LEARNED / > NOT_LEARNED): in how
+      many seeds, and the learned sets (`claims.pattern`);
+    - 'travel': the largest share of the way to wave 3 that the top pole travelled at (1, 0) (`top_mode_travel`);
+    - 'alpha': {alpha: seeds in which alpha (beta 0) shifts the bias up against alpha = 1}
+      (`claims.shift_per_seed`), for every alpha > 1 stored with beta = 0;
+    - 'beta': {(alpha, beta): seeds in which beta > 0 lowers the error of a wave above the lowest against
+      (alpha, 0)} (`claims.beta_per_seed`), for every such pair stored;
+    - 'seeds': the number of seeds at (1, 0).
+    stored: a families-waves results file; s4d_stored: optionally the waves experiment's file, for an S4D row.
+    """
+    from . import claims
+    from .common import group_runs
+
+    by_family: Dict[str, List[Dict]] = {}
+    if s4d_stored is not None:
+        by_family["s4d"] = list(s4d_stored["runs"])
+    for r in stored["runs"]:
+        by_family.setdefault(r["family"], []).append(r)
+    wave3 = stored["config"]["freqs"][2]
+    rows = []
+    for family in [f for f in FAMILIES if f in by_family]:
+        runs = by_family[family]
+        E = group_runs(runs, "final_test_mae")  # {(alpha, beta): r(seeds, waves)}
+        if (1.0, 0.0) not in E:
+            continue
+        base = E[(1.0, 0.0)]
+        untuned = [bool((row[:2] < claims.LEARNED).all() and (row[2:] > claims.NOT_LEARNED).all()) for row in base]
+        travel = max(top_mode_travel(r, wave3) for r in runs if (r["alpha"], r["beta"]) == (1.0, 0.0))
+        alpha = {a: sum(claims.shift_per_seed(E, a, up=True)) for a, b in E if b == 0.0 and a > 1.0}
+        beta = {(a, b): sum(claims.beta_per_seed(E, a, b)) for a, b in E if b > 0.0 and (a, 0.0) in E}
+        rows.append({"family": family, "seeds": len(base), "untuned": sum(untuned),
+                     "untuned_pattern": claims.pattern(base), "travel": travel, "alpha": alpha, "beta": beta,
+                     "mae": {k: v.mean(0).tolist() for k, v in E.items()}})
+    return rows
+
+
+def _verdict(held: int, n: int) -> str:
+    return "yes" if held == n else "partly" if held else "no"
+
+
+def summary_table(rows: Sequence[Dict], init_high_share: Optional[Dict[str, Tuple[float, float]]] = None,
+                  names: Optional[Dict[str, str]] = None) -> str:
+    """The chapter's summary as an HTML table: one row per family of `summary(...)`, columns bias at init,
+    the untuned model's learned waves, do the poles move, does alpha work, does beta work, each a verdict
+    with its numbers. init_high_share: optional {family: (share of the variation in the bands of waves 3-4 at
+    alpha = 1, the same at alpha = 100)} (book section 12.4), largest over seeds; names: display names."""
+    import html
+
+    names = names or {}
+    head = ["family", "bias at init (bands 3-4, alpha 1 → 100)", "untuned (1, 0): learned waves",
+            "training moves the poles?", "alpha works? (seeds)", "beta works? (seeds)"]
+    body = []
+    for row in rows:
+        fam, n = row["family"], row["seeds"]
+        if init_high_share and fam in init_high_share:
+            lo, hi = init_high_share[fam]
+            init = f"<b>{'low' if lo < 0.05 else 'not low'}</b>: {lo:.0%} &rarr; {hi:.0%}"
+        else:
+            init = "-"
+        untuned = f"<b>{_verdict(row['untuned'], n)}</b>: {html.escape(row['untuned_pattern'])}"
+        moves = f"<b>{'no' if row['travel'] < 0.25 else 'yes'}</b>: top pole at most {row['travel']:.0%} of the way to wave 3"
+        alpha = "; ".join(f"alpha {a:g}: {k}/{n}" for a, k in row["alpha"].items())
+        alpha_best = max(row["alpha"].values(), default=0)
+        beta = "; ".join(f"({a:g}, {b:g}): {k}/{n}" for (a, b), k in row["beta"].items())
+        beta_best = max(row["beta"].values(), default=0)
+        cells = [html.escape(names.get(fam, fam)), init, untuned, moves,
+                 f"<b>{_verdict(alpha_best, n)}</b>: {alpha}" if row["alpha"] else "-",
+                 f"<b>{_verdict(beta_best, n)}</b>: {beta}" if row["beta"] else "-"]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    return f'<table class="table families-summary"><thead>{thead}</thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def build_parser():
