@@ -335,6 +335,47 @@ for tag in ("cpu", "cuda"):
                   f"peak {row['peak_bandwidth_bytes_per_s'] / 1e9:.0f} GB/s ({row['peak_bandwidth_source']})")
 
 # %% [markdown]
+# ## A.6 The other families, and their scans
+#
+# {doc}`Chapter 12 <12_families>` builds S4, S5 and a selective SSM. Their costs differ in kind. S4's kernel
+# needs a Cauchy sum per frequency and channel (no blocked powers: the low-rank term couples the modes). S5
+# and the selective scan have no convolution to hand to an FFT of the input: they run the recurrence
+# $x_t = a_t x_{t-1} + b_t$ as a *parallel scan* (`fssm.families.scan.linear_scan`): $\log_2 L$ rounds of
+# whole-tensor operations instead of $L$ dependent steps. That buys depth (what a GPU needs), at the price of
+# $O(L \log L)$ work instead of $O(L)$. The selective scan adds the input-dependent $e^{\Delta_t a}$ of size
+# $(B, H, N, L)$; it runs in chunks of time, carrying the state from chunk to chunk and recomputing each
+# chunk in the backward pass, so that this tensor never exists at full length.
+#
+# `python bench/families.py` times one forward and backward pass of each family's layer at
+# $(B, H, N, L) = (8, 128, 64, 4096)$ and each scan against its sequential loop, side by side in the same
+# rounds; its stored output. A parallel scan is not free on a CPU: it does more work than the loop
+# ($2L$ multiply-adds per step in the tree scan, and the selective scan computes each chunk twice, once
+# in the backward pass), and a CPU with few cores cannot spend the parallelism it buys, while the loop's
+# state of $(B, H, N)$ values per step stays in cache. Whether the parallel form wins is therefore a
+# measurement per machine, and the ratio below says which won on the one that ran it. A constant $a$
+# (S5) needs no products at all and is far cheaper than the loop; the time-varying $a$ of the selective
+# scan is where the two come close.
+
+# %% tags=["stored-results"]
+from fssm.experiments import common
+
+for tag in ("cpu", "cuda"):
+    stored = common.read_results("bench-families", tag)
+    print(common.describe_stored(stored, "bench-families", tag,
+                                 f"python bench/families.py --device {tag} --out results/bench-families-{tag}.json"))
+    if stored is None:
+        continue
+    size = stored["size"]
+    print(f"  (B, H, N, L) = ({size['B']}, {size['H']}, {size['N']}, {size['L']}), {stored['threads']} threads, "
+          f"median of {stored['rounds']} rounds, forward + backward:")
+    for name, sec in stored["seconds"].items():
+        if name in stored["peak_memory_bytes"]:
+            print(f"    {name:16s} {sec:8.2f} s   peak memory {stored['peak_memory_bytes'][name] / 2 ** 30:5.2f} GiB")
+    for name, ratio in stored["scan_speedup"].items():
+        print(f"    {name}: parallel {stored['seconds'][name]:.2f} s, sequential loop "
+              f"{stored['seconds'][name + '_reference']:.2f} s: the loop takes {ratio:.2f}x the scan's time")
+
+# %% [markdown]
 # ## Summary
 # - Splitting time into blocks turns the Vandermonde sum into one batched matrix product per channel:
 #   memory $O(HN\sqrt L)$ instead of $O(HNL)$, and a GEMM instead of $HNL$ complex exponentials.

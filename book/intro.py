@@ -16,6 +16,8 @@
 #   transfer function, and why gradient descent does not undo the bias.
 # - How $\alpha$ and $\beta$ move the bias, with derivations, code and experiments you can run: synthetic
 #   waves, image denoising and the Long-Range Arena {cite:p}`tay2021lra`.
+# - Whether the bias and its knobs carry over to other SSM families: S4, S5 and selective (Mamba-style)
+#   SSMs {cite:p}`smith2023s5,gu2023mamba`.
 #
 # ## Who it is for
 # Graduate students, researchers and engineers who know linear algebra, a little complex analysis

@@ -199,7 +199,8 @@ def test_summary_counts_seeds_by_the_claims_criteria():
     stored = {"runs": runs, "config": {"freqs": [3.14, 25.1, 200.0, 1608.0]}}
     (row,) = fam.summary(stored)
     assert row["family"] == "s5" and row["seeds"] == 3 and row["untuned"] == 2
-    assert row["alpha"] == {10.0: 3, 100.0: 0} and row["beta"] == {(100.0, 1.0): 1}
+    assert row["alpha"] == {10.0: 3, 100.0: 0} and row["alpha_cost"] == {10.0: 3, 100.0: 0}
+    assert row["beta"] == {(100.0, 1.0): 1}
     assert abs(row["travel"] - (92.0 - 20.0) / (200.0 - 20.0)) < 1e-12
 
 
@@ -210,19 +211,21 @@ def test_summary_of_the_stored_s4d_sweep_agrees_with_the_claims_map():
         pytest.skip("results/waves-book.json is not stored")
     (row,) = fam.summary({"runs": [], "config": s4d["config"]}, s4d_stored=s4d)
     E = common.group_runs(s4d["runs"], "final_test_mae")
-    assert row["alpha"][10.0] == sum(claims.shift_per_seed(E, 10.0, up=True))
+    shifted = [g and c for g, c in zip(claims.gains_above_per_seed(E, 10.0), claims.lowest_worse_per_seed(E, 10.0))]
+    assert shifted == claims.shift_per_seed(E, 10.0, up=True)
+    assert row["alpha"][10.0] == sum(claims.gains_above_per_seed(E, 10.0))
     assert row["beta"][(100.0, 1.0)] == sum(claims.beta_per_seed(E, 100.0, 1.0))
     evidence = claims.alpha_up_shifts_bias({"waves-book": s4d})
-    assert f"the shift holds in {row['alpha'][10.0]} of 3 seeds" in evidence.detail
+    assert f"the shift holds in {sum(shifted)} of 3 seeds" in evidence.detail
 
 
 def test_summary_table_gives_each_verdict_with_its_numbers():
     row = {"family": "s5", "seeds": 3, "untuned": 2, "untuned_pattern": "{1, 2} in 2 of 3", "travel": 0.4,
-           "alpha": {10.0: 3, 100.0: 0}, "beta": {(100.0, 1.0): 0}, "mae": {}}
+           "alpha": {10.0: 3, 100.0: 0}, "alpha_cost": {10.0: 1, 100.0: 0}, "beta": {(100.0, 1.0): 0}, "mae": {}}
     table = fam.summary_table([row], {"s5": (0.01, 0.7)}, {"s5": "S5"})
     assert table.count("<tr>") == 2 and "<td>S5</td>" in table
     assert "<b>low</b>: 1% &rarr; 70%" in table
     assert "<b>partly</b>: {1, 2} in 2 of 3" in table
     assert "<b>yes</b>: top pole at most 40% of the way" in table
-    assert "<b>yes</b>: alpha 10: 3/3; alpha 100: 0/3" in table
+    assert "<b>yes</b>: alpha 10: 3/3 (wave 1 worse in 1/3); alpha 100: 0/3 (wave 1 worse in 0/3)" in table
     assert "<b>no</b>: (100, 1): 0/3" in table

@@ -318,8 +318,10 @@ def summary(stored: Dict, s4d_stored: Optional[Dict] = None) -> List[Dict]:
     - 'untuned': at (1, 0), waves 1-2 learned and 3-4 not (final MAE < claims.LEARNED / > NOT_LEARNED): in how
       many seeds, and the learned sets (`claims.pattern`);
     - 'travel': the largest share of the way to wave 3 that the top pole travelled at (1, 0) (`top_mode_travel`);
-    - 'alpha': {alpha: seeds in which alpha (beta 0) shifts the bias up against alpha = 1}
-      (`claims.shift_per_seed`), for every alpha > 1 stored with beta = 0;
+    - 'alpha': {alpha: seeds in which, at (alpha, 0) against (1, 0), a wave above the untuned model's learned
+      ones gets better by claims.CHANGED} (`claims.gains_above_per_seed`), for every alpha > 1 stored with
+      beta = 0; 'alpha_cost': {alpha: seeds in which the lowest wave gets worse by CHANGED} (the price the
+      paper's trade pays; chapter 11's "shift" is both at once);
     - 'beta': {(alpha, beta): seeds in which beta > 0 lowers the error of a wave above the lowest against
       (alpha, 0)} (`claims.beta_per_seed`), for every such pair stored;
     - 'seeds': the number of seeds at (1, 0).
@@ -343,10 +345,12 @@ def summary(stored: Dict, s4d_stored: Optional[Dict] = None) -> List[Dict]:
         base = E[(1.0, 0.0)]
         untuned = [bool((row[:2] < claims.LEARNED).all() and (row[2:] > claims.NOT_LEARNED).all()) for row in base]
         travel = max(top_mode_travel(r, wave3) for r in runs if (r["alpha"], r["beta"]) == (1.0, 0.0))
-        alpha = {a: sum(claims.shift_per_seed(E, a, up=True)) for a, b in E if b == 0.0 and a > 1.0}
+        alpha = {a: sum(claims.gains_above_per_seed(E, a)) for a, b in E if b == 0.0 and a > 1.0}
+        alpha_cost = {a: sum(claims.lowest_worse_per_seed(E, a)) for a in alpha}
         beta = {(a, b): sum(claims.beta_per_seed(E, a, b)) for a, b in E if b > 0.0 and (a, 0.0) in E}
         rows.append({"family": family, "seeds": len(base), "untuned": sum(untuned),
-                     "untuned_pattern": claims.pattern(base), "travel": travel, "alpha": alpha, "beta": beta,
+                     "untuned_pattern": claims.pattern(base), "travel": travel, "alpha": alpha,
+                     "alpha_cost": alpha_cost, "beta": beta,
                      "mae": {k: v.mean(0).tolist() for k, v in E.items()}})
     return rows
 
@@ -365,7 +369,7 @@ def summary_table(rows: Sequence[Dict], init_high_share: Optional[Dict[str, Tupl
 
     names = names or {}
     head = ["family", "bias at init (bands 3-4, alpha 1 → 100)", "untuned (1, 0): learned waves",
-            "training moves the poles?", "alpha works? (seeds)", "beta works? (seeds)"]
+            "training moves the poles?", "alpha > 1 helps a higher wave? (seeds)", "beta > 0 helps a wave above the lowest? (seeds)"]
     body = []
     for row in rows:
         fam, n = row["family"], row["seeds"]
@@ -376,7 +380,8 @@ def summary_table(rows: Sequence[Dict], init_high_share: Optional[Dict[str, Tupl
             init = "-"
         untuned = f"<b>{_verdict(row['untuned'], n)}</b>: {html.escape(row['untuned_pattern'])}"
         moves = f"<b>{'no' if row['travel'] < 0.25 else 'yes'}</b>: top pole at most {row['travel']:.0%} of the way to wave 3"
-        alpha = "; ".join(f"alpha {a:g}: {k}/{n}" for a, k in row["alpha"].items())
+        alpha = "; ".join(f"alpha {a:g}: {k}/{n} (wave 1 worse in {row['alpha_cost'][a]}/{n})"
+                          for a, k in row["alpha"].items())
         alpha_best = max(row["alpha"].values(), default=0)
         beta = "; ".join(f"({a:g}, {b:g}): {k}/{n}" for (a, b), k in row["beta"].items())
         beta_best = max(row["beta"].values(), default=0)
