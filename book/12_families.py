@@ -206,7 +206,7 @@ omega_fft, spec_fft = response.kernel_spectrum(layer5, L_chk, oversample=2)
 spec_closed = layer5.frequency_response(omega_fft, L=L_chk)
 rel = ((spec_fft - spec_closed).abs().max() / spec_closed.abs().max()).item()
 assert rel < 1e-5, rel  # the kernel is built in float32, the closed form in float64
-print("G by hand = S5Layer.transfer_function (1e-12); FFT of the kernel = closed form (relative error below 1e-5)")
+print("G by hand = S5Layer.transfer_function (within 1e-12); FFT of the kernel = closed form (relative error below 1e-5)")
 
 # %% [markdown]
 # ## 12.3 Selective SSMs: the system frozen at one step
@@ -249,7 +249,7 @@ y_conv = torch.stack([torch.stack([torch.nn.functional.conv1d(u6[b, h][None, Non
                                                               padding=L6 - 1)[0, 0, :L6] for h in range(H6)])
                       for b in range(2)])
 assert torch.allclose(y_scan, y_conv, atol=1e-12)
-print("a selective scan with constant (delta, B, C) = the convolution with the frozen kernel (1e-12)")
+print("a selective scan with constant (delta, B, C) = the convolution with the frozen kernel (within 1e-12)")
 
 # %% [markdown]
 # ## 12.4 The bias at initialization, family by family
@@ -532,7 +532,7 @@ for fam, name in families.DISPLAY_NAMES.items():
 # gets better by 0.02 against $\beta = 0$ at the same $\alpha$; the poles *move* when the top pole travels
 # a quarter of the way to wave 3 or more.
 
-# %% tags=["stored-results"]
+# %%
 from IPython.display import HTML
 
 init_high = {fam: (max(float(shares[(fam, 1.0, s)][2:].sum()) for s in (0, 1, 2)),
@@ -596,7 +596,7 @@ sys1 = one.ssm(f64)
 s_e = torch.linspace(-30.0, 30.0, 121, dtype=f64)
 G_s4d = fssm.analysis.transfer_function(sys1["A"][None], (sys1["C"][0] * sys1["B"][:, 0])[None], s_e)[0]
 assert torch.allclose(one.transfer_function(s_e, units="time")[0, 0], G_s4d, rtol=1e-12, atol=1e-12)
-print("S5 with one channel = S4D with weights C_1p B_p1 (121 frequencies, 1e-12)")
+print("S5 with one channel = S4D with weights C_1p B_p1 (121 frequencies, within 1e-12)")
 
 # %% [markdown]
 # **Exercise 12.3 (the selection moves the axis).** A selective mixer's frozen system at step $\Delta$ has its
