@@ -340,9 +340,10 @@ for tag in ("cpu", "cuda"):
 # {doc}`Chapter 12 <12_families>` builds S4, S5 and a selective SSM. Their costs differ in kind. S4's kernel
 # needs a Cauchy sum per frequency and channel (no blocked powers: the low-rank term couples the modes). S5
 # and the selective scan have no convolution to hand to an FFT of the input: they run the recurrence
-# $x_t = a_t x_{t-1} + b_t$ as a *parallel scan* (`fssm.families.scan.linear_scan`): $\log_2 L$ rounds of
-# whole-tensor operations instead of $L$ dependent steps. That buys depth (what a GPU needs), at the price of
-# $O(L \log L)$ work instead of $O(L)$. The selective scan adds the input-dependent $e^{\Delta_t a}$ of size
+# $x_t = a_t x_{t-1} + b_t$ as a *parallel scan* (`fssm.families.scan.linear_scan`): $O(\log L)$ rounds of
+# whole-tensor operations instead of $L$ dependent steps. That buys depth (what a GPU needs), at a price in
+# work: about $2L$ multiply-adds for the tree scan of a time-varying $a$, $L \log_2 L$ for the doubling scan
+# of a constant one (which needs no products of $a$ at all), against $L$ for the loop. The selective scan adds the input-dependent $e^{\Delta_t a}$ of size
 # $(B, H, N, L)$; it runs in chunks of time, carrying the state from chunk to chunk and recomputing each
 # chunk in the backward pass, so that this tensor never exists at full length.
 #
@@ -386,6 +387,9 @@ for tag in ("cpu", "cuda"):
 # - Padding the FFT to a 5-smooth length keeps the convolution linear and fast for any $L$.
 # - The readable path stays in the library (`mode="reference"`); the tests compare the two, outputs and
 #   gradients, at lengths from 1 to 65536.
+# - The other families trade differently (A.6): S4's Cauchy kernel, S5's and the selective scan's parallel
+#   scans; on a CPU with few cores a sequential loop can beat a parallel scan, which only a measurement on
+#   the machine settles.
 #
 # ## Exercises
 # 1. Show that the block length $T$ that minimizes $T + \lceil L/T \rceil$ is within one of $\sqrt L$, and
