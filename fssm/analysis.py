@@ -16,9 +16,11 @@ from torch import nn
 
 from .kernel import S4DKernel
 from .layer import S4DLayer, sobolev_weight
-from .utils import ArgumentTypeError, check_bool, check_finite, check_int, check_real, check_tokens
+from .utils import ArgumentTypeError, check_bool, check_choice, check_finite, check_int, check_real, check_tokens
 
 __all__ = [
+    "suggest_alpha",
+    "ALPHA_RULES",
     "transfer_function",
     "transfer_function_grad_imag",
     "frequency_response",
@@ -382,3 +384,86 @@ def average_power_spectrum(x: torch.Tensor, vocab_size: Optional[int] = None,
         P = P / P.sum()
     omega = 2 * math.pi * torch.arange(L // 2 + 1, dtype=torch.float64) / L
     return omega, P
+
+
+ALPHA_RULES = ("quantile", "transport")
+
+
+def _mode_frequencies(y: torch.Tensor, dt_min: float, dt_max: float, steps: int = 33) -> torch.Tensor:
+    """Discrete frequencies y_n * dt (rad/sample) of the modes with Im y_n > 0 at alpha = 1, for `steps`
+    steps dt spread log-uniformly over [dt_min, dt_max] (the channels of a layer): r(steps * n_modes)."""
+    dts = torch.exp(torch.linspace(math.log(dt_min), math.log(dt_max), steps, dtype=torch.float64))
+    return (dts[:, None] * y[None, :]).reshape(-1)
+
+
+def suggest_alpha(omega: torch.Tensor, power: torch.Tensor, A: torch.Tensor, dt_min: float, dt_max: float,
+                  rule: str = "quantile", q: float = 0.95) -> float:
+    r"""An alpha for the initialization A (at alpha = 1) that puts the modes over the band holding the
+    signal's power, from one pass over the data (its spectrum); no training.
+
+    omega, power: the inputs' average power spectrum on [0, pi] rad/sample (`average_power_spectrum`), r(K)
+        each, power >= 0 with some power at omega > 0.
+    A: c(N) eigenvalues at alpha = 1 (e.g. `fssm.init.init_A(name, N)`); only the oscillating ones
+        (Im > 0) can be scaled. dt_min <= dt_max: the layer's step range (log-uniform over channels).
+    rule:
+      'quantile' (default): the typical channel's fastest mode at the frequency below which a share q of the
+        power lies: alpha = omega_q / (max Im(a) * sqrt(dt_min dt_max)). Covers the band, wastes nothing
+        above it; ignores how the power is spread inside it.
+      'transport': the alpha whose modes, spread over the channels' steps, are distributed over
+        log-frequency most like the power is (the 1-Wasserstein distance between the two distributions on
+        log omega, the area between their cumulative distribution functions), searched over a log grid of
+        alpha. Matches the modes' density to the spectrum's, up to the one scale alpha can set.
+    Returns alpha > 0, clipped to what the step range allows without aliasing at dt_max (alpha * max Im(a)
+    * dt_max <= pi); a warning says when it clips.
+    """
+    check_choice("rule", rule, ALPHA_RULES)
+    q = check_real("q", q, low=0.0, low_open=True)
+    if q > 1.0:
+        raise ValueError(f"q must be in (0, 1], got {q}")
+    dt_min = check_real("dt_min", dt_min, low=0.0, low_open=True)
+    dt_max = check_real("dt_max", dt_max, low=0.0, low_open=True)
+    if dt_min > dt_max:
+        raise ValueError(f"dt_min must be <= dt_max, got {dt_min} > {dt_max}")
+    omega = _real_points("omega", omega, torch.zeros((), dtype=torch.complex128)).to(torch.float64)
+    if not isinstance(power, torch.Tensor) or power.shape != omega.shape:
+        raise ValueError(f"power must be a tensor of the shape of omega {tuple(omega.shape)}, got "
+                         f"{tuple(power.shape) if isinstance(power, torch.Tensor) else type(power).__name__}")
+    power = check_finite("power", power).to(torch.float64)
+    if bool((power < 0).any()):
+        raise ValueError("power must be >= 0 (a power spectrum)")
+    if bool((omega < 0).any()) or bool((omega > math.pi + 1e-12).any()) or bool((omega[1:] <= omega[:-1]).any()):
+        raise ValueError("omega must be increasing frequencies in [0, pi] rad/sample")
+    keep = omega > 0
+    omega, power = omega[keep], power[keep]
+    if omega.numel() == 0 or float(power.sum()) <= 0:
+        raise ValueError("power holds nothing at omega > 0: no band to place the modes on")
+    A = _complex("A", A).reshape(-1)
+    y = A.imag[A.imag > 0].to(torch.float64)
+    if y.numel() == 0:
+        raise ValueError("A has no oscillating mode (every Im(a) <= 0): alpha has nothing to scale")
+    alpha_max = math.pi / (float(y.max()) * dt_max)
+    cdf = torch.cumsum(power, 0) / power.sum()
+    if rule == "quantile":
+        omega_q = float(omega[int(torch.searchsorted(cdf, torch.tensor(q * (1 - 1e-12), dtype=torch.float64)))])
+        alpha = omega_q / (float(y.max()) * math.sqrt(dt_min * dt_max))
+    else:
+        log_w = torch.log(omega)
+        modes = torch.sort(torch.log(_mode_frequencies(y, dt_min, dt_max))).values  # log frequencies at alpha = 1
+        log_alphas = torch.linspace(math.log(alpha_max) - math.log(1e6), math.log(alpha_max), 601,
+                                    dtype=torch.float64)
+        # one grid of log omega wide enough for the spectrum and for the modes at every alpha tried
+        lo = min(float(log_w.min()), float(modes.min() + log_alphas.min()))
+        hi = max(float(log_w.max()), float(modes.max() + log_alphas.max()))
+        grid = torch.linspace(lo, hi, 4001, dtype=torch.float64)
+        power_cdf = torch.cat([torch.zeros(1, dtype=torch.float64), cdf])[torch.searchsorted(log_w, grid, right=True)]
+        shifted = grid[None, :] - log_alphas[:, None]  # r(alphas grid): F_modes at alpha is F_1(log omega - log alpha)
+        mode_cdf = torch.searchsorted(modes, shifted.contiguous(), right=True).to(torch.float64) / modes.numel()
+        distance = (mode_cdf - power_cdf[None, :]).abs().sum(-1) * float(grid[1] - grid[0])  # W1 on log omega
+        alpha = float(torch.exp(log_alphas[int(torch.argmin(distance))]))
+    if alpha > alpha_max:
+        import warnings
+
+        warnings.warn(f"suggest_alpha: {alpha:.4g} would put the fastest mode above the Nyquist frequency at "
+                      f"dt_max = {dt_max:g}; clipped to {alpha_max:.4g}", stacklevel=2)
+        alpha = alpha_max
+    return alpha
