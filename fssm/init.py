@@ -17,7 +17,7 @@ import torch
 
 from .utils import ArgumentTypeError, check_choice, check_int, check_real
 
-__all__ = ["lin", "inv", "legs", "real", "init_A", "INITS", "scale_imag"]
+__all__ = ["lin", "inv", "legs", "real", "init_A", "INITS", "scale_imag", "random_init", "RANDOM_RULES"]
 
 COMPLEX_DTYPES = (torch.complex64, torch.complex128)
 
@@ -104,3 +104,48 @@ def init_A(name: str, N: int, alpha: float = 1.0, dtype: torch.dtype = torch.com
     """Dispatch by name: one of 'lin', 'inv', 'legs', 'real'. Returns c(N)."""
     check_choice("init", name, INITS)
     return INITS[name](N, alpha=alpha, dtype=dtype)
+
+
+RANDOM_RULES = ("xavier", "kaiming", "uniform")
+
+
+def random_init(rule: str, N: int, H: int = 1, alpha: float = 1.0, band=None,
+                generator: "torch.Generator | None" = None, dtype: torch.dtype = torch.complex128) -> torch.Tensor:
+    r"""Random eigenvalues a = -1/2 + i alpha y (S4D's real part), y >= 0 drawn per channel: c(H N), each
+    channel's y ascending. For the initialization ablation (book: choosing the bias), where the question is
+    how much of a gain is the *placement* of the modes and how much their *scale*.
+
+    rule:
+      'xavier', 'kaiming': y = |Im| of the eigenvalues of the real 2N x 2N state matrix such a rule would draw
+        (i.i.d. N(0, s^2) entries, s^2 = 2 / (fan_in + fan_out) = 1/(2N) for Xavier, 2 / fan_in = 1/N for
+        Kaiming). By the circular law those eigenvalues fill the disk of radius s sqrt(2N): 1 (Xavier) or
+        sqrt(2) (Kaiming), whatever N, so the modes sit at O(1) rad/time: the scale the rules give. One y per
+        conjugate pair, and the real eigenvalues as y = 0, keeping the N largest.
+      'uniform': y uniform on `band` (default (0, pi (N - 1)), S4D-Lin's band): S4D-Lin's scale with random
+        placement.
+    generator: a torch.Generator for the draws (default: torch's global one, which `fssm.seed_everything`
+    seeds). alpha scales y after the draw, like every init here.
+    """
+    check_choice("rule", rule, RANDOM_RULES)
+    N = check_int("d_state", N, low=1)
+    H = check_int("d_model", H, low=1)
+    _check_dtype(dtype)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ArgumentTypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    if rule == "uniform":
+        lo, hi = (0.0, math.pi * (N - 1)) if band is None else band
+        lo, hi = check_real("band[0]", lo, low=0.0), check_real("band[1]", hi, low=0.0)
+        if hi < lo:
+            raise ValueError(f"band must be (low, high) with 0 <= low <= high, got {band!r}")
+        y = lo + (hi - lo) * torch.rand(H, N, generator=generator, dtype=torch.float64)
+    else:
+        if band is not None:
+            raise ValueError(f"band applies to rule 'uniform' only, got band={band!r} with rule {rule!r}")
+        var = 1.0 / (2 * N) if rule == "xavier" else 1.0 / N
+        M = torch.randn(H, 2 * N, 2 * N, generator=generator, dtype=torch.float64) * math.sqrt(var)
+        eig = torch.linalg.eigvals(M)  # c(H 2N): conjugate pairs and real values
+        y = torch.where(eig.imag >= 0, eig.imag, torch.full_like(eig.imag, -1.0))  # one per pair; reals -> 0
+        y = torch.sort(y, dim=1, descending=True).values[:, :N].clamp(min=0.0)
+    y = torch.sort(y, dim=1).values
+    a = torch.complex(torch.full_like(y, -0.5), y)
+    return scale_imag(a.reshape(-1), alpha).reshape(H, N).to(dtype)

@@ -1,5 +1,5 @@
-"""fssm.analysis.suggest_alpha: on signals whose band is known it puts the modes there, scales with the band,
-respects Nyquist, and names bad input."""
+"""Choosing the bias: fssm.analysis.suggest_alpha puts the modes on a known band, scales with the band and the
+step, respects Nyquist and names bad input; fssm.init.random_init draws modes at the scale of its rule."""
 import math
 
 import pytest
@@ -79,3 +79,33 @@ def test_bad_inputs_are_named():
         suggest_alpha(w, P, A, 0.01, 0.01, q=1.5)
     with pytest.raises(ValueError, match="omega must be increasing"):
         suggest_alpha(w.flip(0), P, A, 0.01, 0.01)
+
+
+# ----------------------------------------------------------------------------- random initializations
+def test_random_inits_have_the_scale_their_rule_gives():
+    """Xavier: the circular law's unit disk (|Im| <= ~1 whatever N); Kaiming: sqrt(2) times wider; uniform:
+    S4D-Lin's band. Re = -1/2; y >= 0 ascending; one generator seed -> the same draw; alpha scales y."""
+    from fssm.init import random_init
+    g = lambda seed: torch.Generator().manual_seed(seed)  # noqa: E731
+    for N in (16, 64):
+        xa = random_init("xavier", N, H=64, generator=g(0))
+        ka = random_init("kaiming", N, H=64, generator=g(0))
+        assert xa.shape == (64, N) and (xa.real == -0.5).all() and (xa.imag >= 0).all()
+        assert (xa.imag[:, 1:] >= xa.imag[:, :-1]).all()
+        assert 0.85 < float(xa.imag.max(1).values.median()) < 1.15  # the disk's edge
+        ratio = float(ka.imag.mean() / xa.imag.mean())
+        assert abs(ratio - math.sqrt(2)) < 0.03  # same draws, variance doubled
+    un = random_init("uniform", 16, H=256, generator=g(1))
+    assert un.imag.min() >= 0 and un.imag.max() <= math.pi * 15
+    assert abs(float(un.imag.mean()) - math.pi * 15 / 2) < 1.0
+    torch.testing.assert_close(random_init("xavier", 8, H=2, generator=g(5)), random_init("xavier", 8, H=2, generator=g(5)))
+    ten = random_init("uniform", 8, alpha=10.0, generator=g(2))
+    torch.testing.assert_close(ten.imag, 10 * random_init("uniform", 8, generator=g(2)).imag)
+    layer = fssm.S4DLayer(3, 8, init=random_init("kaiming", 8, H=3, generator=g(3)))  # usable as a tensor init
+    assert layer.kernel.A_imag.shape == (3, 8)
+    with pytest.raises(ValueError, match="rule"):
+        random_init("he", 8)
+    with pytest.raises(ValueError, match="band applies to rule 'uniform' only"):
+        random_init("xavier", 8, band=(0, 1))
+    with pytest.raises(ValueError, match="band must be"):
+        random_init("uniform", 8, band=(2.0, 1.0))
