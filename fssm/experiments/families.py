@@ -88,6 +88,9 @@ class FamiliesWavesConfig(waves.WavesConfig):
     def __post_init__(self):
         super().__post_init__()
         check_choice("family", self.family, FAMILIES)
+        if self.family != "s4d" and self.init != "paper":
+            raise ValueError(f"init={self.init!r} applies to family 's4d' only; family {self.family!r} keeps its own "
+                             f"initialization (module docstring)")
         if self.family in ("s5", "selective", "selective-real") and self.sobolev_mode not in _INPUT_SOBOLEV_MODES:
             raise ValueError(f"sobolev_mode={self.sobolev_mode!r} is not available for family {self.family!r}, which "
                              f"applies the Sobolev weight to its input: use one of {_INPUT_SOBOLEV_MODES}")

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import Batches, WavesDataset
+from ..init import INITS, RANDOM_RULES, init_A, random_init
 from ..layer import SOBOLEV_MODES, S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
@@ -38,7 +39,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
                   save_sweep)
 from .common import check_config, git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "run", "run_sweep", "PAPER_CONFIGS", "sweep_configs", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "initial_modes", "WAVES_INITS", "run", "run_sweep", "PAPER_CONFIGS", "sweep_configs", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
            "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
@@ -62,6 +63,8 @@ BOOK_DT = 2.0 ** -10
 BOOK_FREQS: Tuple[float, ...] = tuple(2 * math.pi * k / (BOOK_PERIOD_LENGTH * BOOK_DT) for k in BOOK_PERIODS)
 PAPER_SOBOLEV_SCALE = 10000.0  # M of the authors' waves code, on the bins of an unpadded L-point FFT
 SOBOLEV_NORMS = ("paper", "continuous", "fft")
+# initializations of the waves model's modes (before alpha): the paper's, fssm.init's, and random ones
+WAVES_INITS: Tuple[str, ...] = ("paper", *INITS, *RANDOM_RULES)
 
 
 @dataclass
@@ -87,6 +90,7 @@ class WavesConfig:
     data_seed: int = 1234
     sobolev_norm: str = "paper"  # how the Sobolev weight's frequency is measured: see sobolev_scale
     sobolev_mode: str = "both"  # where the Sobolev weight acts (fssm.layer: 'both', 'input', 'gradient', 'forward')
+    init: str = "paper"  # the modes at alpha = 1: 'paper' (`paper_init`), a name of fssm.init.INITS or RANDOM_RULES
 
     def __post_init__(self):
         for name in ("L", "n_train", "n_test", "epochs", "batch_size", "d_model", "d_state"):
@@ -98,6 +102,7 @@ class WavesConfig:
         check_real("lr_dt", self.lr_dt, low=0.0)
         check_choice("sobolev_norm", self.sobolev_norm, SOBOLEV_NORMS)
         check_choice("sobolev_mode", self.sobolev_mode, SOBOLEV_MODES)
+        check_choice("init", self.init, WAVES_INITS)
         check_int("data_seed", self.data_seed, low=0)
         try:
             freqs = () if isinstance(self.freqs, (str, bytes)) else tuple(self.freqs)
@@ -151,6 +156,17 @@ def paper_init(N: int) -> torch.Tensor:
     return torch.complex(torch.full_like(n, -0.5), math.pi * (1.3 + n))
 
 
+def initial_modes(cfg: "WavesConfig") -> torch.Tensor:
+    """The waves model's eigenvalues before alpha, for `cfg.init`: c(N) ('paper' and fssm.init's names, the
+    same in every channel) or c(H N) (random rules: one draw per channel from torch's global generator,
+    which `run` seeds)."""
+    if cfg.init == "paper":
+        return paper_init(cfg.d_state)
+    if cfg.init in RANDOM_RULES:
+        return random_init(cfg.init, cfg.d_state, H=cfg.d_model)
+    return init_A(cfg.init, cfg.d_state)
+
+
 class WavesModel(nn.Module):
     """Linear(1 -> H), one S4D layer (dt fixed unless cfg.lr_dt > 0, GELU, no mixing), Linear(H -> W), mean
     over time."""
@@ -160,7 +176,7 @@ class WavesModel(nn.Module):
         H = check_config(cfg, WavesConfig).d_model
         self.encoder = nn.Linear(1, H)
         self.ssm = S4DLayer(
-            H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=paper_init(cfg.d_state),
+            H, cfg.d_state, alpha=cfg.alpha, beta=cfg.beta, init=initial_modes(cfg),
             dt_min=cfg.dt, dt_max=cfg.dt, sobolev_scale=cfg.sobolev_scale, sobolev_mode=cfg.sobolev_mode,
             activation="gelu", mixing=None,
             lr={"log_dt": cfg.lr_dt, "log_A_real": cfg.lr_real, "A_imag": cfg.lr_imag},
