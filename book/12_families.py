@@ -497,8 +497,7 @@ for r in stored_fam["runs"]:
     runs_by_family.setdefault(r["family"], []).append(r)
 for i, (fam, name) in enumerate(families.DISPLAY_NAMES.items()):
     r = next(r for r in runs_by_family[fam] if (r["alpha"], r["beta"], r["seed"]) == (1.0, 0.0, 0))
-    start = np.asarray(r["eig_init"][1] if "eig_init" in r else r["A_imag_init"]).ravel()
-    end = np.asarray(r["history"][-1]["eig_imag" if "eig_imag" in r["history"][-1] else "A_imag"]).ravel()
+    start, end = families.poles_imag(r)
     start, end = start[start >= 0], end[end >= 0]  # the conjugate partners mirror them
     ax.scatter(np.maximum(start, 0.3), np.full(len(start), i + 0.12), marker="|", s=60, color="0.5",
                label="before training" if i == 0 else None)

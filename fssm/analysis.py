@@ -8,6 +8,7 @@ For small omega, K^(omega) ~ G(i omega / dt) (a mode j sits at omega ~ dt * Im a
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Number
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -461,8 +462,6 @@ def suggest_alpha(omega: torch.Tensor, power: torch.Tensor, A: torch.Tensor, dt_
         distance = (mode_cdf - power_cdf[None, :]).abs().sum(-1) * float(grid[1] - grid[0])  # W1 on log omega
         alpha = float(torch.exp(log_alphas[int(torch.argmin(distance))]))
     if alpha > alpha_max:
-        import warnings
-
         warnings.warn(f"suggest_alpha: {alpha:.4g} would put the fastest mode above the Nyquist frequency at "
                       f"dt_max = {dt_max:g}; clipped to {alpha_max:.4g}", stacklevel=2)
         alpha = alpha_max

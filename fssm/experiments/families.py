@@ -57,7 +57,7 @@ from .common import check_config, git_commit
 
 __all__ = ["FAMILIES", "DISPLAY_NAMES", "DEFAULT_FAMILIES", "DEFAULT_CONFIGS", "FamiliesWavesConfig", "FamilyWavesModel",
            "mode_eigenvalues", "run", "run_sweep", "describe", "EXAMPLES", "CLI_FIELDS", "RESULTS_NAME",
-           "build_parser", "main", "summary", "summary_table", "top_mode_travel"]
+           "build_parser", "main", "summary", "summary_table", "top_mode_travel", "poles_imag"]
 
 FAMILIES: Tuple[str, ...] = ("s4d", "s4", "s5", "selective", "selective-real")
 DEFAULT_FAMILIES: Tuple[str, ...] = ("s4", "s5", "selective", "selective-real")  # s4d: the waves experiment
@@ -298,21 +298,22 @@ def describe(r: Dict) -> str:
 
 
 # ----------------------------------------------------------------------------- what the runs show
-def _poles_imag(record: Dict, key_eig: str, key_s4d: str):
-    """Im of the poles in a run record (r(H M) nested lists): this module's 'eig_imag' or, for the waves
-    experiment's S4D runs, 'A_imag'."""
-    return record[key_eig] if key_eig in record else record[key_s4d]
+def poles_imag(run: Dict):
+    """(Im of the poles before training, Im after the last epoch), each a flat float64 array, from a run record
+    of this module ('eig_init', 'eig_imag') or of the waves experiment's S4D runs ('A_imag_init', 'A_imag')."""
+    import numpy as np
+
+    last = run["history"][-1]
+    start = run["eig_init"][1] if "eig_init" in run else run["A_imag_init"]
+    end = last["eig_imag"] if "eig_imag" in last else last["A_imag"]
+    return np.asarray(start, dtype=np.float64).ravel(), np.asarray(end, dtype=np.float64).ravel()
 
 
 def top_mode_travel(run: Dict, wave: float) -> float:
     """How far the highest pole moved towards `wave` (rad/time) during training, as a share of the way:
     (max Im at the end - max Im at the start) / (wave - max Im at the start). 0: it stayed; 1: it got there."""
-    import numpy as np
-
-    start = run["eig_init"][1] if "eig_init" in run else run["A_imag_init"]
-    top0 = float(np.max(start))
-    top = float(np.max(_poles_imag(run["history"][-1], "eig_imag", "A_imag")))
-    return (top - top0) / (wave - top0)
+    start, end = poles_imag(run)
+    return float((end.max() - start.max()) / (wave - start.max()))
 
 
 def summary(stored: Dict, s4d_stored: Optional[Dict] = None) -> List[Dict]:

@@ -68,16 +68,18 @@ def _check_pair(a, b, dim) -> Tuple[torch.Tensor, torch.Tensor, int]:
     return a, b, dim
 
 
-def _doubling_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The log-depth scan along the last dimension, no autograd. a: (..., 1) or (..., L), b: (..., L) or
-    (..., 1), same number of dimensions, broadcastable, one dtype. Returns a new tensor of the broadcast shape.
+    (..., 1), same number of dimensions, broadcastable, one dtype. Returns a new tensor of the broadcast shape:
+    `_tree_scan` for a time-varying a (O(L) work), `_doubling_scan` for a constant one."""
+    return _tree_scan(a, b) if a.shape[-1] != 1 else _doubling_scan(a, b)
 
-    A time-varying a goes to `_tree_scan` (O(L) work); a constant one is cheaper by doubling, which then
-    needs no tensor of products at all (one squaring of a per round)."""
+
+def _doubling_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Doubling for a constant in time, a (..., 1): no tensor of products at all (one squaring of a per
+    round), L log2 L multiply-adds on contiguous memory."""
     shape = torch.broadcast_shapes(a.shape, b.shape)
     L = shape[-1]
-    if a.shape[-1] != 1:
-        return _tree_scan(a, b)
     x = b.expand(shape).clone(memory_format=torch.contiguous_format)
     A = a
     d = 1
@@ -96,7 +98,8 @@ def _tree_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     the segment of 2h steps ending at t: (A_t, x_t) <- (A_t A_{t-h}, A_t x_{t-h} + x_t). Down-sweep: for h
     from the top down: every t = 2hm + h - 1 (m >= 1) holds the segment of h steps ending at t and its
     left neighbour t - h a finished prefix: x_t <- x_t + A_t x_{t-h}. About 2L multiply-adds in all
-    instead of the doubling scan's L log2 L (2x faster at L = 2048 on a CPU), still 2 log2 L rounds deep."""
+    instead of the doubling scan's L log2 L (2x faster at (16, 16, 4, 2048) complex64 on the book's
+    2-core CPU, one thread), still 2 log2 L rounds deep."""
     shape = torch.broadcast_shapes(a.shape, b.shape)
     L = shape[-1]
     x = b.expand(shape).clone(memory_format=torch.contiguous_format)
@@ -132,7 +135,7 @@ class _LinearScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a, b, dtype):
-        x = _doubling_scan(a.to(dtype), b.to(dtype))
+        x = _scan(a.to(dtype), b.to(dtype))
         ctx.save_for_backward(a, x)  # b only through its shape and dtype: not kept alive
         ctx.dtype, ctx.b_meta = dtype, (b.shape, b.dtype)
         return x

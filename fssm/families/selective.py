@@ -186,7 +186,8 @@ def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: tor
             a = exp(delta A), b = delta B u and x never exist at once.
     Returns:
         y r(B H L) = Re(sum_n C_t,n x_t,n) + D u_t, in u's dtype (float16/bfloat16 computed in float32).
-        Memory O(B H N chunk) beyond the inputs (O(B H N L) with chunk=None), work O(B H N L log2(chunk)).
+        Memory O(B H N chunk) beyond the inputs (O(B H N L) with chunk=None); work O(B H N L) (the tree scan),
+        twice the forward's with autograd on (each chunk is recomputed in the backward).
     """
     N = _check_scan_args(u, delta, A, B, C, D, check)
     if chunk is not None:
