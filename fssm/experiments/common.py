@@ -18,7 +18,7 @@ from ..io import atomic_write, check_path
 from ..utils import ArgumentTypeError, check_real, get_device
 
 __all__ = ["check_config", "git_commit", "provenance", "write_results", "read_results", "results_path", "find_results",
-           "results_dirs", "describe_stored", "group_runs", "default_out", "REPO_RESULTS", "PACKAGED_RESULTS"]
+           "results_dirs", "describe_stored", "group_runs", "default_out", "run_tasks", "REPO_RESULTS", "PACKAGED_RESULTS"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../fssm
 # The repository's results/ when fssm is imported from a source checkout (editable install, PYTHONPATH);
@@ -170,3 +170,48 @@ def group_runs(runs, value: str, keys=("alpha", "beta")) -> Dict[tuple, "np.ndar
     order = sorted(groups, key=lambda key: tuple((isinstance(v, str), v if not isinstance(v, str) else 0, str(v))
                                                for v in key))
     return {key: np.asarray(groups[key]) for key in order}
+
+
+def _call_in_worker(task):
+    """One task of `run_tasks(jobs > 1)` in its worker process, on `threads` threads."""
+    fn, args, kwargs, threads = task
+    torch.set_num_threads(threads)
+    return fn(*args, **kwargs)
+
+
+def run_tasks(fn, tasks, jobs: int = 1, device=None, on_result=None) -> List[Any]:
+    """[fn(*args, device=device, **kwargs) for (args, kwargs) in tasks], in the tasks' order.
+
+    jobs: tasks run at once, each in a fresh worker process ('spawn': no forked torch thread pools) on
+    torch.get_num_threads() // jobs threads (CPU only; ValueError naming jobs on another device). fn must be
+    importable (a module-level function) and seed itself, so that its result does not depend on which worker
+    runs it; only round-off differs from a run on more threads. on_result(result) is called as each result
+    comes back (in order), e.g. to print it.
+    """
+    from ..utils import check_int
+
+    jobs = check_int("jobs", jobs, low=1)
+    dev = get_device(device)
+    if jobs > 1 and dev.type != "cpu":
+        raise ValueError(f"jobs > 1 trains runs side by side on the CPU's cores; got jobs={jobs} with device "
+                         f"{dev} (use jobs=1 on a GPU)")
+    results: List[Any] = []
+    if jobs == 1:
+        for args, kwargs in tasks:
+            results.append(fn(*args, device=device, **kwargs))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
+    import concurrent.futures
+    import multiprocessing
+
+    threads = max(1, torch.get_num_threads() // jobs)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = [pool.submit(_call_in_worker, (fn, args, {**kwargs, "device": "cpu"}, threads))
+                   for args, kwargs in tasks]
+        for future in futures:
+            results.append(future.result())
+            if on_result is not None:
+                on_result(results[-1])
+    return results

@@ -49,11 +49,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..train import TrainConfig, fit
-from ..utils import check_choice, check_int, get_device, seed_everything
+from ..utils import check_choice, get_device, seed_everything
 from . import waves
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, positive_int, print_plan,
                   run_plan, save_sweep)
-from .common import check_config, git_commit
+from .common import check_config, git_commit, run_tasks
 
 __all__ = ["FAMILIES", "DISPLAY_NAMES", "DEFAULT_FAMILIES", "DEFAULT_CONFIGS", "FamiliesWavesConfig", "FamilyWavesModel",
            "mode_eigenvalues", "run", "run_sweep", "describe", "EXAMPLES", "CLI_FIELDS", "RESULTS_NAME",
@@ -250,13 +250,6 @@ def _sweep_configs(cfg: FamiliesWavesConfig, families: Sequence[str], configs: S
     return out
 
 
-def _run_in_worker(task) -> Dict:
-    """`run` in a worker process of `run_sweep(jobs > 1)`, on `threads` threads."""
-    cfg, seed, device, threads = task
-    torch.set_num_threads(threads)
-    return run(cfg, seed=seed, device=device)
-
-
 def run_sweep(cfg: FamiliesWavesConfig, families: Sequence[str] = DEFAULT_FAMILIES,
               configs: Sequence[Tuple[float, float]] = DEFAULT_CONFIGS, seeds: Sequence[int] = (0, 1, 2), device=None,
               progress: bool = False, verbose: bool = False, jobs: int = 1) -> List[Dict]:
@@ -264,32 +257,13 @@ def run_sweep(cfg: FamiliesWavesConfig, families: Sequence[str] = DEFAULT_FAMILI
     prints each run as it ends. Every configuration is checked before the first run trains.
 
     jobs: runs trained at once, each in a fresh worker process with torch.get_num_threads() // jobs threads
-    (CPU only; at least 1). Each run seeds itself, so its result does not depend on which worker trains it;
-    only round-off differs from a run on more threads. Results come back in the sweep's order."""
-    jobs = check_int("jobs", jobs, low=1)
-    tasks = [(c, s) for c in _sweep_configs(cfg, families, configs) for s in seeds]
-    if jobs > 1 and get_device(device).type != "cpu":
-        raise ValueError(f"jobs > 1 trains runs side by side on the CPU's cores; got jobs={jobs} with device "
-                         f"{get_device(device)} (use jobs=1 on a GPU)")
-    runs = []
-    if jobs == 1:
-        for c, s in tasks:
-            runs.append(run(c, seed=s, device=device, progress=progress))
-            if verbose:
-                print(describe(runs[-1]), flush=True)
-        return runs
-    import concurrent.futures
-    import multiprocessing
-
-    threads = max(1, torch.get_num_threads() // jobs)
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked torch thread pools
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(_run_in_worker, (c, s, "cpu", threads)) for c, s in tasks]
-        for future in futures:
-            runs.append(future.result())
-            if verbose:
-                print(describe(runs[-1]), flush=True)
-    return runs
+    (CPU only; at least 1; `common.run_tasks`). Each run seeds itself, so its result does not depend on which
+    worker trains it; only round-off differs from a run on more threads. Results come back in the sweep's
+    order."""
+    tasks = [((c,), {"seed": s, "progress": progress and jobs == 1})
+             for c in _sweep_configs(cfg, families, configs) for s in seeds]
+    return run_tasks(run, tasks, jobs=jobs, device=device,
+                     on_result=(lambda r: print(describe(r), flush=True)) if verbose else None)
 
 
 def describe(r: Dict) -> str:

@@ -233,7 +233,7 @@ def run(cfg: WavesConfig, seed: int = 0, device=None, progress: bool = False,
         epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay, progress=progress, verbose=False,
         checkpoint=checkpoint), evaluate=evaluate)
     return {
-        "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed,
+        "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed, "init": cfg.init,
         "A_imag_init": a_imag0.tolist(),
         "history": history,
         "final_test_mae": history[-1]["test_mae"],
