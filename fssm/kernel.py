@@ -20,7 +20,7 @@ from typing import Dict, Mapping, Optional, Union
 import torch
 from torch import nn
 
-from .init import init_A
+from .init import INITS, RANDOM_RULES, init_A, random_init
 from .utils import ArgumentTypeError, check_choice, check_input, check_int, check_real, learning_rates, register
 
 __all__ = ["S4DKernel", "AliasingWarning", "discretize", "vandermonde_kernel", "blocked_vandermonde_kernel"]
@@ -260,7 +260,9 @@ class S4DKernel(nn.Module):
     Args:
         d_model: H, number of independent channels (int >= 1).
         d_state: N, number of complex modes per channel (int >= 1); the real state size is 2N.
-        init: 'lin' | 'inv' | 'legs' | 'real', or a finite complex tensor c(N) or c(H N) of eigenvalues
+        init: 'lin' | 'inv' | 'legs' | 'real', a random rule 'xavier' | 'kaiming' | 'uniform' (one draw per
+            channel from torch's global generator: `fssm.init.random_init`), or a finite complex tensor c(N) or
+            c(H N) of eigenvalues
             with Re < 0 (their imaginary parts are still multiplied by alpha).
         alpha: > 0, multiplies Im(A) at initialization (paper, mechanism 1). Default 1.
         dt_min, dt_max: 0 < dt_min <= dt_max; log dt is drawn uniformly in [log dt_min, log dt_max].
@@ -330,6 +332,8 @@ class S4DKernel(nn.Module):
     @staticmethod
     def _initial_A(init, H: int, N: int, alpha: float) -> torch.Tensor:
         """c(H N) complex128 eigenvalues from a name or a complex tensor c(N) / c(H N) (finite)."""
+        if isinstance(init, str) and init in RANDOM_RULES:  # one draw per channel, torch's global generator
+            return random_init(init, N, H=H, alpha=alpha)
         if isinstance(init, str):
             return init_A(init, N, alpha=alpha).expand(H, N).clone()
         if isinstance(init, torch.Tensor) and init.is_complex():
@@ -340,7 +344,8 @@ class S4DKernel(nn.Module):
                 raise ValueError(f"init tensor must have shape ({N},) or ({H}, {N}), got {tuple(init.shape)}")
             _check_finite(init=A)
             return torch.complex(A.real, alpha * A.imag).clone()
-        raise ValueError(f"init must be one of 'lin', 'inv', 'legs', 'real' or a complex tensor, got {init!r}")
+        raise ValueError(f"init must be one of {', '.join(repr(n) for n in (*INITS, *RANDOM_RULES))} or a complex "
+                         f"tensor, got {init!r}")
 
     @staticmethod
     def _initial_C(C_init, H: int, N: int) -> torch.Tensor:

@@ -35,6 +35,7 @@ from torch import nn
 from ..data.registry import LRA_RELEASE_URL, REGISTRY, data_root
 from ..distributed import (all_reduce_sum, barrier, init_distributed, is_main_process, shard_loader,
                            shutdown_distributed, unwrap_model, wrap_model)
+from ..init import INITS, RANDOM_RULES
 from ..model import SequenceModel, TwoTowerClassifier
 from ..train import TrainConfig, fit, load_checkpoint
 from ..utils import SCALES, check_choice, check_int, check_real, check_seed, seed_everything
@@ -94,6 +95,7 @@ class LRAConfig:
     d_state: int = 64
     alpha: float = 3.0
     beta: Union[float, str] = "learn"
+    init: str = "lin"  # the modes before alpha: fssm.init's names or a random rule (the initialization ablation)
     norm: str = "batch"
     prenorm: bool = True
     dropout: float = 0.0
@@ -125,6 +127,7 @@ class LRAConfig:
         check_real("weight_decay", self.weight_decay, low=0.0)
         check_real("dropout", self.dropout, low=0.0, high=0.99)
         check_choice("norm", self.norm, ("batch", "layer"))
+        check_choice("init", self.init, (*INITS, *RANDOM_RULES))
         self.beta = parse_beta(self.beta)
         for name in ("seq_len", "n_train", "n_val", "n_test"):
             if getattr(self, name) is not None:
@@ -455,7 +458,8 @@ def build_model(cfg: LRAConfig, seq_len: int, vocab_size: Optional[int], n_class
     cfg.beta == 'learn', else fixed. Retrieval wraps the model in a `TwoTowerClassifier`.
     """
     learn = cfg.beta == "learn"
-    layer = dict(d_state=cfg.d_state, alpha=cfg.alpha, beta=0.0 if learn else float(cfg.beta), learn_beta=learn,
+    layer = dict(d_state=cfg.d_state, init=cfg.init, alpha=cfg.alpha, beta=0.0 if learn else float(cfg.beta),
+                 learn_beta=learn,
                  beta_lr=cfg.beta_lr, bidirectional=True, mixing="glu", dt_min=cfg.dt_min, dt_max=cfg.dt_max,
                  lr={"log_dt": cfg.ssm_lr, "log_A_real": cfg.ssm_lr, "A_imag": cfg.ssm_lr})
     d_out = cfg.d_model if cfg.task == "retrieval" else n_classes
@@ -542,7 +546,7 @@ def run(cfg: LRAConfig, seed: int = 0, data: Optional[str] = None, device=None, 
     majority = int(torch.bincount(train_labels, minlength=n_classes).argmax())
     baselines = {"operator_test": operator_baseline(splits)} if cfg.task == "listops" else {}
     return {
-        "task": cfg.task, "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed,
+        "task": cfg.task, "alpha": cfg.alpha, "beta": cfg.beta, "seed": seed, "init": cfg.init,
         "history": history, "best_epoch": int(best["epoch"]),
         "best_val_accuracy": float(best["metrics"]["val_accuracy"]), "test_accuracy": test_accuracy,
         "majority_class": majority, "majority_test": float((test_labels == majority).double().mean()),
