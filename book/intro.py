@@ -18,6 +18,8 @@
 #   waves, image denoising and the Long-Range Arena {cite:p}`tay2021lra`.
 # - Whether the bias and its knobs carry over to other SSM families: S4, S5 and selective (Mamba-style)
 #   SSMs {cite:p}`smith2023s5,gu2023mamba`.
+# - How to choose the bias for a new task: which initialization, and an $\alpha$ read from the inputs' power
+#   spectrum, judged against sweeps.
 #
 # ## Who it is for
 # Graduate students, researchers and engineers who know linear algebra, a little complex analysis

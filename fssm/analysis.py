@@ -21,6 +21,7 @@ from .utils import ArgumentTypeError, check_bool, check_choice, check_finite, ch
 
 __all__ = [
     "suggest_alpha",
+    "mode_frequencies",
     "ALPHA_RULES",
     "transfer_function",
     "transfer_function_grad_imag",
@@ -390,7 +391,7 @@ def average_power_spectrum(x: torch.Tensor, vocab_size: Optional[int] = None,
 ALPHA_RULES = ("quantile", "transport")
 
 
-def _mode_frequencies(y: torch.Tensor, dt_min: float, dt_max: float, steps: int = 33) -> torch.Tensor:
+def mode_frequencies(y: torch.Tensor, dt_min: float, dt_max: float, steps: int = 33) -> torch.Tensor:
     """Discrete frequencies y_n * dt (rad/sample) of the modes with Im y_n > 0 at alpha = 1, for `steps`
     steps dt spread log-uniformly over [dt_min, dt_max] (the channels of a layer): r(steps * n_modes)."""
     dts = torch.exp(torch.linspace(math.log(dt_min), math.log(dt_max), steps, dtype=torch.float64))
@@ -449,7 +450,7 @@ def suggest_alpha(omega: torch.Tensor, power: torch.Tensor, A: torch.Tensor, dt_
         alpha = omega_q / (float(y.max()) * math.sqrt(dt_min * dt_max))
     else:
         log_w = torch.log(omega)
-        modes = torch.sort(torch.log(_mode_frequencies(y, dt_min, dt_max))).values  # log frequencies at alpha = 1
+        modes = torch.sort(torch.log(mode_frequencies(y, dt_min, dt_max))).values  # log frequencies at alpha = 1
         log_alphas = torch.linspace(math.log(alpha_max) - math.log(1e6), math.log(alpha_max), 601,
                                     dtype=torch.float64)
         # one grid of log omega wide enough for the spectrum and for the modes at every alpha tried

@@ -7,18 +7,22 @@ import shlex
 
 import pytest
 
-from fssm.experiments import denoising, families, lra, waves
+from fssm.experiments import choosing, denoising, families, inits, lra, waves
 
-CLIS = {"waves": waves, "denoising": denoising, "lra": lra, "families": families}
+CLIS = {"waves": waves, "denoising": denoising, "lra": lra, "families": families, "inits": inits,
+        "choosing": choosing}
 SMOKE = {"waves": ["--scale", "smoke"], "denoising": ["--scale", "smoke"],
-         "lra": ["--task", "listops", "--scale", "smoke"], "families": ["--scale", "smoke"]}
-STEMS = {"lra": "lra-listops", "families": "families-waves"}  # results file names that are not the CLI's name
+         "lra": ["--task", "listops", "--scale", "smoke"], "families": ["--scale", "smoke"],
+         "inits": ["--scale", "smoke"], "choosing": ["--scale", "smoke"]}
+STEMS = {"lra": "lra-listops", "families": "families-waves", "inits": "waves-inits"}  # results file names that are not the CLI's name
 # The README's command lines; they must run with --dry-run appended.
 README = [
     "python -m fssm.experiments.waves --scale colab",
     "python -m fssm.experiments.denoising --scale book",
     "python -m fssm.experiments.lra --task listops --scale book --alphas 1 3 5 --betas 0 learn --seeds 0 1 2",
     "python -m fssm.experiments.families --scale book --families s4 s5 selective --jobs 2",
+    "python -m fssm.experiments.inits --scale book --jobs 2",
+    "python -m fssm.experiments.choosing --scale book --jobs 2",
     "torchrun --nproc_per_node=4 -m fssm.experiments.lra --task text --scale paper --download",
 ]
 
@@ -107,7 +111,7 @@ def test_epochs_zero_is_an_error_naming_epochs(name, capsys):
     assert e.value.code == 2 and "--epochs" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", CLIS)
+@pytest.mark.parametrize("name", [n for n in CLIS if n != "choosing"])  # choosing refuses --set (its own test)
 def test_set_overrides_the_config_and_rejects_unknown_keys_by_name(name, capsys):
     CLIS[name].main(SMOKE[name] + ["--set", "lr=0.125", "--epochs", "3", "--dry-run"])
     out = capsys.readouterr().out

@@ -31,9 +31,16 @@ import torch
 from ..analysis import ALPHA_RULES, average_power_spectrum, suggest_alpha
 from ..utils import check_choice
 
-__all__ = ["TASKS", "TaskSpectrum", "task_spectrum", "sweep_scores", "compare", "comparison_table"]
+__all__ = ["TASKS", "TRAINED", "SWEEPS", "TaskSpectrum", "task_spectrum", "sweep_scores", "sweep_ranking", "compare",
+           "comparison_table", "run_suggestions", "suggested_scores", "trained_against_sweep", "trained_table",
+           "build_parser", "main", "EXAMPLES"]
 
 TASKS = ("waves", "waves-moved", "listops", "denoising", "denoising-damped")
+EXAMPLES = (
+    "python -m fssm.experiments.choosing --scale book --jobs 2   # every rule's alpha, trained, 3 seeds",
+    "python -m fssm.experiments.choosing --scale book --tasks waves-moved --seeds 0",
+    "python -m fssm.experiments.choosing --scale book --tasks listops --out results",
+)
 # the stored sweep each task is judged against (NAME-book.json)
 SWEEPS = {"waves": "waves", "waves-moved": "waves-moved", "listops": "lra-listops-ablation",
           "denoising": "denoising", "denoising-damped": "denoising-damped"}
@@ -134,6 +141,16 @@ def sweep_scores(task: str, stored: Dict) -> Dict[float, Dict]:
     return dict(sorted(out.items()))
 
 
+def sweep_ranking(task: str, stored: Dict):
+    """([(alpha, label, mean score, min, max)] best first, 'lower' or 'higher') of a stored sweep at beta = 0."""
+    scores = sweep_scores(task, stored)
+    better = next(iter(scores.values()))["better"]
+    sign = 1.0 if better == "lower" else -1.0
+    ranking = sorted(((a, v["label"], float(np.mean(v["scores"])), float(np.min(v["scores"])),
+                       float(np.max(v["scores"]))) for a, v in scores.items()), key=lambda t: sign * t[2])
+    return ranking, better
+
+
 def compare(spectrum: TaskSpectrum, stored: Dict, rules: Sequence[str] = ALPHA_RULES, q: float = 0.95) -> Dict:
     """Where `suggest_alpha` (each rule) falls in the stored sweep of spectrum.task.
 
@@ -143,10 +160,7 @@ def compare(spectrum: TaskSpectrum, stored: Dict, rules: Sequence[str] = ALPHA_R
     import warnings
 
     scores = sweep_scores(spectrum.task, stored)
-    better = next(iter(scores.values()))["better"]
-    sign = 1.0 if better == "lower" else -1.0
-    ranking = sorted(((a, v["label"], float(np.mean(v["scores"])), float(np.min(v["scores"])),
-                       float(np.max(v["scores"]))) for a, v in scores.items()), key=lambda t: sign * t[2])
+    ranking, better = sweep_ranking(spectrum.task, stored)
     order = [a for a, *_ in ranking]
     suggested = {}
     for rule in rules:
@@ -265,13 +279,47 @@ def suggested_scores(stored_choosing: Dict, task: str) -> Dict[str, Dict]:
     return out
 
 
+def trained_against_sweep(stored_choosing: Dict, stored_sweep: Dict, task: str) -> Dict[str, Dict]:
+    """{rule: {'alpha', 'scores' (per seed), 'mean', 'rank' (of the mean among the sweep's mean scores: 1 =
+    better than every swept alpha), 'in_top_two', 'seeds_in_top_two' (seeds whose own score is at least as
+    good as the sweep's second-best mean), 'clipped'}} for the runs trained at each rule's alpha."""
+    ranking, better = sweep_ranking(task, stored_sweep)
+    sign = 1.0 if better == "lower" else -1.0
+    means = [sign * m for _, _, m, *_ in ranking]  # ascending: best first
+    second = means[1] if len(means) > 1 else means[0]
+    out = {}
+    for rule, v in suggested_scores(stored_choosing, task).items():
+        mean = float(np.mean(v["scores"]))
+        rank = 1 + sum(m < sign * mean for m in means)
+        out[rule] = {"alpha": v["alpha"], "scores": v["scores"], "mean": mean, "rank": rank, "in_top_two": rank <= 2,
+                     "seeds_in_top_two": sum(sign * x <= second for x in v["scores"]), "clipped": v["clipped"]}
+    return out
+
+
+def trained_table(rows: Dict[str, Dict[str, Dict]], sweeps: Dict[str, Dict]) -> str:
+    """An HTML table of `trained_against_sweep` per task ({task: its result}; sweeps: {task: stored sweep})."""
+    import html
+
+    head = ["task", "the sweep's best two (mean)", "rule", "alpha", "mean at alpha (per seed)", "rank among the sweep"]
+    body = []
+    for task, res in rows.items():
+        ranking, better = sweep_ranking(task, sweeps[task])
+        best = ", ".join(f"{label}: {mean:.3g}" for _, label, mean, *_ in ranking[:2])
+        for rule, r in res.items():
+            cells = [task, f"{best} ({better} is better)", rule,
+                     f"{r['alpha']:.3g}" + (" (Nyquist clip)" if r["clipped"] else ""),
+                     f"{r['mean']:.3g} (" + ", ".join(f"{x:.3g}" for x in r["scores"]) + ")",
+                     f"{r['rank']} of {len(ranking) + 1}"]
+            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    return f'<table class="table"><thead>{thead}</thead><tbody>{"".join(body)}</tbody></table>'
+
+
 def build_parser():
     """The CLI's options: --tasks, --jobs and the shared ones."""
     from .cli import add_run_arguments, experiment_parser, positive_int
 
-    p = experiment_parser("choosing", __doc__, (
-        "python -m fssm.experiments.choosing --scale book --jobs 2   # every rule's alpha, trained, 3 seeds",
-        "python -m fssm.experiments.choosing --scale book --tasks waves-moved --seeds 0 --dry-run"))
+    p = experiment_parser("choosing", __doc__, EXAMPLES)
     p.add_argument("--tasks", nargs="+", default=list(TRAINED), choices=TRAINED, metavar="TASK",
                    help=f"tasks to train at the suggested alphas, from {', '.join(TRAINED)}")
     p.add_argument("--jobs", type=positive_int, default=1,

@@ -30,7 +30,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
 from .common import git_commit, run_tasks
 
 __all__ = ["MOVED_PERIODS", "moved_freqs", "WAVES_SETS", "ABLATION_INITS", "ABLATION_CONFIGS", "MOVED_CONFIGS",
-           "sweep", "build_parser", "main", "EXAMPLES"]
+           "sweep", "ablation_summary", "ablation_table", "listops_summary", "build_parser", "main", "EXAMPLES"]
 
 # periods of the four waves in the book's 2048-sample window, for --waves moved
 MOVED_PERIODS: Tuple[int, ...] = (16, 32, 64, 128)
@@ -74,6 +74,65 @@ def sweep(cfg: waves.WavesConfig, inits: Sequence[str], configs: Sequence[Tuple[
     return run_tasks(waves.run, tasks, jobs=jobs, device=device,
                      on_result=(lambda r: print(f"init={r['init']} {waves.describe(r)}", flush=True))
                      if verbose else None)
+
+
+# ----------------------------------------------------------------------------- what the runs show
+def ablation_summary(runs: Sequence[Dict]) -> Dict[Tuple[str, float], Dict]:
+    """{(init, alpha): {'mae': r(seeds, waves) final test MAE, 'learned': per wave the seeds that learned it
+    (MAE < claims.LEARNED)}} of a sweep's records (beta = 0), in the order the runs came."""
+    import numpy as np
+
+    from .claims import LEARNED
+
+    groups: Dict[Tuple[str, float], List] = {}
+    for r in runs:
+        if r["beta"] == 0:
+            groups.setdefault((r.get("init", "paper"), float(r["alpha"])), []).append(r["final_test_mae"])
+    out = {}
+    for key, maes in groups.items():
+        E = np.asarray(maes)
+        out[key] = {"mae": E, "learned": (E < LEARNED).sum(0)}
+    return out
+
+
+def ablation_table(summary: Dict[Tuple[str, float], Dict], alphas: Sequence[float] = (1.0, 10.0)) -> str:
+    """An HTML table: one row per init, per alpha the mean final MAE of each wave over the seeds, bold where
+    every seed learned it, and the seeds that learned it."""
+    import html
+
+    inits_ = list(dict.fromkeys(k[0] for k in summary))
+    head = "<tr><th rowspan='2'>init</th>" + "".join(
+        f"<th colspan='4'>alpha = {a:g}: mean MAE per wave (seeds that learned it)</th>" for a in alphas) + "</tr>"
+    head += "<tr>" + "".join(f"<th>wave {w}</th>" for _ in alphas for w in range(1, 5)) + "</tr>"
+    body = []
+    for name in inits_:
+        cells = [f"<td>{html.escape(name)}</td>"]
+        for a in alphas:
+            entry = summary.get((name, a))
+            if entry is None:
+                cells.extend(["<td>-</td>"] * 4)
+                continue
+            n = len(entry["mae"])
+            for mean, k in zip(entry["mae"].mean(0), entry["learned"]):
+                text = f"{mean:.3f} ({k}/{n})"
+                cells.append(f"<td><b>{text}</b></td>" if k == n else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="table"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def listops_summary(stored_by_init: Dict[str, Dict]) -> Dict[Tuple[str, float], Dict]:
+    """{(init, alpha): {'val', 'test': r(seeds) accuracies}} of the ListOps ablation's stored sweeps (one per
+    init: lra-listops-inits_INIT-SCALE.json), beta = 0."""
+    import numpy as np
+
+    out: Dict[Tuple[str, float], Dict] = {}
+    for name, stored in stored_by_init.items():
+        for r in stored["runs"]:
+            if r["beta"] == 0:
+                e = out.setdefault((name, float(r["alpha"])), {"val": [], "test": []})
+                e["val"].append(r["best_val_accuracy"])
+                e["test"].append(r["test_accuracy"])
+    return {k: {m: np.asarray(v) for m, v in e.items()} for k, e in out.items()}
 
 
 def build_parser():
