@@ -17,7 +17,7 @@ import torch
 
 from .utils import ArgumentTypeError, check_choice, check_int, check_real
 
-__all__ = ["lin", "inv", "legs", "real", "init_A", "INITS", "scale_imag", "random_init", "RANDOM_RULES"]
+__all__ = ["lin", "inv", "legs", "real", "init_A", "INITS", "scale_imag", "random_init", "RANDOM_RULES", "spectral_init"]
 
 COMPLEX_DTYPES = (torch.complex64, torch.complex128)
 
@@ -149,3 +149,48 @@ def random_init(rule: str, N: int, H: int = 1, alpha: float = 1.0, band=None,
     y = torch.sort(y, dim=1).values
     a = torch.complex(torch.full_like(y, -0.5), y)
     return scale_imag(a.reshape(-1), alpha).reshape(H, N).to(dtype)
+
+
+def spectral_init(omega: torch.Tensor, power: torch.Tensor, N: int, dt, alpha: float = 1.0,
+                  dtype: torch.dtype = torch.complex128) -> torch.Tensor:
+    r"""Modes placed on the inputs' power spectrum: a_n = -1/2 + i alpha omega_{q_n} / dt with q_n = (2n + 1) / (2N),
+    omega_q the frequency (rad/sample) below which a share q of the power lies. c(N) for a number dt, c(H N) for
+    a tensor of H steps.
+
+    A baseline in the spirit of Task-Dependent Initialization (Chen & Chen 2025: match the model's power
+    spectrum to the task's before training), built by the book from that description, not the authors'
+    algorithm. With Re a = -1/2 and small steps each mode is a narrow resonance, so a channel's kernel
+    spectrum is N lines of the weights C sets; N equally weighted lines closest to the power's distribution
+    in the 1-Wasserstein distance sit at its quantiles (2n + 1)/(2N), whatever the frequency axis (quantiles
+    do not change under a monotone map such as log). Where `fssm.analysis.suggest_alpha` scales a fixed
+    placement, this places every mode.
+
+    omega, power: r(K) each (e.g. `fssm.analysis.average_power_spectrum`), omega increasing in [0, pi],
+    power >= 0 with some power at omega > 0. dt > 0 (a number or an r(H) tensor).
+    """
+    N = check_int("d_state", N, low=1)
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    _check_dtype(dtype)
+    if not isinstance(omega, torch.Tensor) or not isinstance(power, torch.Tensor) or omega.dim() != 1 \
+            or power.shape != omega.shape:
+        raise ValueError("omega and power must be 1-d tensors of the same length (a power spectrum on a grid)")
+    omega, power = omega.to(torch.float64), power.to(torch.float64)
+    if not bool(torch.isfinite(power).all()) or bool((power < 0).any()):
+        raise ValueError("power must be finite and >= 0")
+    if bool((omega < 0).any()) or bool((omega > math.pi + 1e-12).any()) or bool((omega[1:] <= omega[:-1]).any()):
+        raise ValueError("omega must be increasing frequencies in [0, pi] rad/sample")
+    power = torch.where(omega > 0, power, torch.zeros_like(power))  # the mean (omega = 0) places no mode
+    if float(power.sum()) <= 0:
+        raise ValueError("power holds nothing at omega > 0: no spectrum to place the modes on")
+    cdf = torch.cumsum(power, 0) / power.sum()
+    q = (2 * torch.arange(N, dtype=torch.float64) + 1) / (2 * N)
+    idx = torch.searchsorted(cdf, q * (1 - 1e-12)).clamp(max=len(omega) - 1)
+    w = omega[idx]  # r(N) rad/sample
+    if isinstance(dt, torch.Tensor):
+        steps = dt.to(torch.float64).reshape(-1)
+        if not bool(torch.isfinite(steps).all()) or bool((steps <= 0).any()):
+            raise ValueError("dt must be finite and > 0")
+        y = alpha * w[None, :] / steps[:, None]  # r(H N)
+    else:
+        y = alpha * w / check_real("dt", dt, low=0.0, low_open=True)
+    return torch.complex(torch.full_like(y, -0.5), y).to(dtype)

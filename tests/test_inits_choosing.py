@@ -134,3 +134,28 @@ def test_layers_and_lra_configs_take_the_random_rules_one_draw_per_channel():
     assert cfg.init == "uniform" and model is not None
     with pytest.raises(ValueError, match="init"):
         lra.LRAConfig.for_task("listops", "smoke", init="hippo")
+
+
+def test_spectral_init_puts_the_modes_at_the_power_quantiles():
+    from fssm.init import spectral_init
+
+    cfg = waves.WavesConfig.for_scale("book")
+    x = waves.WavesDataset(256, cfg.freqs, cfg.dt, cfg.L, "train", seed=0).signals
+    omega, P = average_power_spectrum(x)
+    A = spectral_init(omega, P, 4, cfg.dt)  # four tones of equal mean power, four modes: one on each tone
+    assert torch.allclose(A.imag, torch.tensor(cfg.freqs, dtype=torch.float64), rtol=1e-9)
+    assert (A.real == -0.5).all()
+    # per-channel steps: each channel's modes at the same discrete frequencies; alpha scales them
+    A2 = spectral_init(omega, P, 4, torch.tensor([cfg.dt, 2 * cfg.dt]), alpha=3.0)
+    assert A2.shape == (2, 4) and torch.allclose(A2.imag[1] * 2, A2.imag[0]) and torch.allclose(A2.imag[0], 3 * A.imag)
+    # eight modes on four equal lines: two on each
+    assert torch.allclose(spectral_init(omega, P, 8, cfg.dt).imag.reshape(4, 2), A.imag[:, None].expand(4, 2))
+    with pytest.raises(ValueError, match="nothing at omega > 0"):
+        spectral_init(omega, torch.where(omega > 0, 0.0, 1.0).double(), 4, cfg.dt)
+    with pytest.raises(ValueError, match="dt"):
+        spectral_init(omega, P, 4, 0.0)
+    with pytest.raises(ValueError, match="omega"):
+        spectral_init(omega.flip(0), P, 4, cfg.dt)
+    # the waves model takes it as init='spectral', from its own training inputs
+    assert torch.allclose(waves.initial_modes(waves.WavesConfig.for_scale("book", init="spectral")).imag,
+                          torch.tensor(cfg.freqs, dtype=torch.float64), rtol=1e-9)

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import Batches, WavesDataset
-from ..init import INITS, RANDOM_RULES, init_A, random_init
+from ..init import INITS, RANDOM_RULES, init_A, random_init, spectral_init
 from ..layer import SOBOLEV_MODES, S4DLayer
 from ..train import TrainConfig, fit
 from ..utils import SCALES, check_choice, check_int, check_real, get_device, seed_everything
@@ -64,7 +64,7 @@ BOOK_FREQS: Tuple[float, ...] = tuple(2 * math.pi * k / (BOOK_PERIOD_LENGTH * BO
 PAPER_SOBOLEV_SCALE = 10000.0  # M of the authors' waves code, on the bins of an unpadded L-point FFT
 SOBOLEV_NORMS = ("paper", "continuous", "fft")
 # initializations of the waves model's modes (before alpha): the paper's, fssm.init's, and random ones
-WAVES_INITS: Tuple[str, ...] = ("paper", *INITS, *RANDOM_RULES)
+WAVES_INITS: Tuple[str, ...] = ("paper", *INITS, *RANDOM_RULES, "spectral")
 
 
 @dataclass
@@ -157,13 +157,19 @@ def paper_init(N: int) -> torch.Tensor:
 
 
 def initial_modes(cfg: "WavesConfig") -> torch.Tensor:
-    """The waves model's eigenvalues before alpha, for `cfg.init`: c(N) ('paper' and fssm.init's names, the
-    same in every channel) or c(H N) (random rules: one draw per channel from torch's global generator,
-    which `run` seeds)."""
+    """The waves model's eigenvalues before alpha, for `cfg.init`: c(N) ('paper', fssm.init's names and
+    'spectral', the same in every channel) or c(H N) (random rules: one draw per channel from torch's global
+    generator, which `run` seeds). 'spectral' (`fssm.init.spectral_init`) places the modes at the quantiles of
+    the training inputs' power spectrum."""
     if cfg.init == "paper":
         return paper_init(cfg.d_state)
     if cfg.init in RANDOM_RULES:
         return random_init(cfg.init, cfg.d_state, H=cfg.d_model)
+    if cfg.init == "spectral":  # on the training inputs' power spectrum (one pass over them)
+        from ..analysis import average_power_spectrum
+
+        signals = WavesDataset(cfg.n_train, cfg.freqs, cfg.dt, cfg.L, "train", seed=cfg.data_seed).signals
+        return spectral_init(*average_power_spectrum(signals), cfg.d_state, cfg.dt)
     return init_A(cfg.init, cfg.d_state)
 
 
