@@ -16,6 +16,10 @@ and whether that one is among the sweep's best two.
 The denoising sweep moves the modes by named placements (`denoising.alpha_code`), each a multiple of
 'raw''s: that multiple is its alpha here. Scores are read from the stored sweeps at beta = 0 (the
 initialization ablation's runs of other inits are left out).
+
+The CLI trains the model of each task in `TRAINED` at every rule's alpha (beta = 0, the stored sweep's
+config, one run per seed) and writes choosing-SCALE.json (the suggestions, the runs, provenance) into --out;
+`trained_against_sweep` then ranks those runs among the sweep's alphas.
 """
 from __future__ import annotations
 
