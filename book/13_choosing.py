@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 13. Choosing the bias: which initialization, which $\alpha$
+# # 13. Choosing the bias: which initialization, which α
 #
 # {cite:t}`yu2025tuning` set $\alpha$ by hand for each task ($\alpha = 3$ or $5$ on LRA) and list two
 # questions they leave open: how scaling a structured initialization by $\alpha$ compares with generic random
@@ -190,12 +190,12 @@ print("seeds 0, 1, 2: every init low-pass at alpha 1; Xavier and Kaiming > 90 % 
 # A wave counts as learned when its final test error is below 0.05 (chance: 0.225), as in chapter 11.
 
 # %% tags=["stored-results"]
-from IPython.display import HTML, display
+from IPython.display import HTML
 
 stored_inits = common.read_results("waves-inits", "book")
 print(common.describe_stored(stored_inits, "waves-inits", "book"))
 ablation = inits.ablation_summary(stored_inits["runs"])
-display(HTML(inits.ablation_table(ablation)))
+HTML(inits.ablation_table(ablation))  # the cell's value: shown as a table
 
 # %% [markdown]
 # Three readings, each asserted below in every seed:
@@ -258,8 +258,8 @@ rows = "".join(
         f"<td>{lo_summary[(n, a)]['val'].mean():.3f} ({lo_summary[(n, a)]['val'].min():.3f}-"
         f"{lo_summary[(n, a)]['val'].max():.3f})</td><td>{lo_summary[(n, a)]['test'].mean():.3f}</td>"
         for a in (1.0, 3.0)) + "</tr>" for n in LISTOPS_INITS)
-display(HTML("<table class='table'><thead><tr><th>init</th><th>alpha 1: validation (min-max)</th><th>test</th>"
-             f"<th>alpha 3: validation (min-max)</th><th>test</th></tr></thead><tbody>{rows}</tbody></table>"))
+HTML("<table class='table'><thead><tr><th>init</th><th>alpha 1: validation (min-max)</th><th>test</th>"
+     f"<th>alpha 3: validation (min-max)</th><th>test</th></tr></thead><tbody>{rows}</tbody></table>")
 
 # %% [markdown]
 # On ListOps the ranking is not the waves'. **S4D-Real, the least oscillating initialization, is the best**, at
@@ -377,11 +377,11 @@ assert not missing, f"stored sweeps missing: {missing}"
 spectra = {t: choosing.task_spectrum(t, stored_config=sweeps[t]["config"] if t == "listops" else None)
            for t in TASKS}
 compared = [choosing.compare(spectra[t], sweeps[t]) for t in TASKS]
-display(HTML(choosing.comparison_table(compared)))
 rank = {(c["task"], r): c["suggested"][r]["rank"] for c in compared for r in ("quantile", "transport")}
 for c in compared:
     print(f"{c['task']:17s} " + "; ".join(f"{r}: alpha {s['alpha']:.3g}{' (clipped at Nyquist)' if s['clipped'] else ''}"
                                           for r, s in c["suggested"].items()))
+HTML(choosing.comparison_table(compared))  # the cell's value: shown as a table
 
 # %% [markdown]
 # The nearest swept $\alpha$ is a coarse judge: a rule may land between two swept values. So we also trained each
@@ -395,7 +395,7 @@ stored_choice = common.read_results("choosing", "book")
 print(common.describe_stored(stored_choice, "choosing", "book"))
 swept = {t: common.read_results(choosing.SWEEPS[t], "book") for t in choosing.TRAINED}
 trained = {t: choosing.trained_against_sweep(stored_choice, swept[t], t) for t in choosing.TRAINED}
-display(HTML(choosing.trained_table(trained, swept)))
+HTML(choosing.trained_table(trained, swept))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check.** What the two tables show, asserted over the three seeds of each run:
@@ -451,7 +451,8 @@ print("swept alpha nearest to the rule, in the sweep's top two: " + "; ".join(
 # %%
 from fssm.analysis import mode_frequencies
 
-fig, axes = plot.figure(ncols=5, width=13.0, height=3.0, sharey=True)
+fig, axes = plot.figure(ncols=3, nrows=2, width=10.0, height=6.4)
+axes = axes.flatten()
 for ax, c in zip(axes, compared):
     sp = spectra[c["task"]]
     keep = sp.omega > 0
@@ -471,10 +472,12 @@ for ax, c in zip(axes, compared):
     ax.set_xlim(1e-4, 4)
     ax.set_title(c["task"], fontsize=9)
     ax.set_xlabel("omega (rad/sample)", fontsize=8)
-    ax.legend(fontsize=5.5, loc="upper left")
-axes[0].set_ylabel("cumulative share")
+    ax.legend(fontsize=6, loc="upper left")
+    ax.set_ylabel("cumulative share", fontsize=8)
+axes[-1].axis("off")
 fig.suptitle("Figure 13.1: the inputs' power and the modes, on a log-frequency axis", fontsize=10, x=0.02,
              ha="left")
+fig.tight_layout(rect=(0, 0, 1, 0.96))
 plot.plt.show()
 
 # %% [markdown]
@@ -482,7 +485,8 @@ plot.plt.show()
 # cumulative share of the modes (all channels' steps, all modes with $\operatorname{Im} a > 0$) at the
 # quantile rule's $\alpha$ (red), the transport rule's (blue) and the sweep's best (green, dashed). The
 # transport rule minimises the area between the black curve and its blue one; the quantile rule puts the
-# blue curve's right end where the black one reaches 0.95. The dotted line is the Nyquist frequency $\pi$. On
+# red curve's right end (the typical channel's fastest mode; the slower and faster channels spread around it)
+# near where the black one reaches 0.95. The dotted line is the Nyquist frequency $\pi$. On
 # the book's waves the power climbs in four steps over three decades and four modes per channel cannot follow
 # all of them; on ListOps the power is spread almost evenly up to $\pi$ (tokens are close to white), and the
 # modes, clipped so that none of them passes $\pi$, sit below it.
