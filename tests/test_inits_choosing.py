@@ -159,3 +159,17 @@ def test_spectral_init_puts_the_modes_at_the_power_quantiles():
     # the waves model takes it as init='spectral', from its own training inputs
     assert torch.allclose(waves.initial_modes(waves.WavesConfig.for_scale("book", init="spectral")).imag,
                           torch.tensor(cfg.freqs, dtype=torch.float64), rtol=1e-9)
+
+
+def test_listops_spectrum_uses_the_configs_init_and_one_hot_tokens():
+    from fssm.experiments import lra
+    from fssm.init import init_A
+
+    spec = choosing.task_spectrum("listops", "smoke")  # no stored config: the scale's own
+    cfg = lra.LRAConfig.for_task("listops", "smoke")
+    assert torch.equal(spec.A, init_A("lin", cfg.d_state)) and (spec.dt_min, spec.dt_max) == (cfg.dt_min, cfg.dt_max)
+    assert abs(float(spec.power.sum()) - 1.0) < 1e-9  # tokens: a per-token spectrum normalised to total power 1
+    stored = {**{f: getattr(cfg, f) for f in ("task", "d_model", "d_state", "seq_len", "n_train", "n_val", "n_test",
+                                               "listops_length", "data_seed", "dt_min", "dt_max")}, "init": "kaiming"}
+    spec_k = choosing.task_spectrum("listops", "smoke", stored_config=stored)
+    assert spec_k.A.shape == (cfg.d_model * cfg.d_state,) and float(spec_k.A.imag.max()) < 3.0  # O(1): Kaiming

@@ -78,16 +78,19 @@ def _waves(task: str, scale: str):
 
 def _listops(scale: str, stored_config: Optional[Dict]):
     from . import lra
-    from ..init import init_A
+    from ..init import INITS, init_A, random_init
 
     fields = {f.name for f in dataclasses.fields(lra.LRAConfig)}
     cfg = (lra.LRAConfig(**{k: v for k, v in stored_config.items() if k in fields}) if stored_config
-           else lra.LRAConfig.for_scale("listops", scale))
+           else lra.LRAConfig.for_task("listops", scale))
     splits, _ = lra.load_splits(cfg)
     train = splits["train"]
     x = torch.stack([torch.as_tensor(train[i][0], dtype=torch.int64) for i in range(len(train))])  # int64 (n L)
     vocab = lra.dataset_info(train)[1]
-    return x, vocab, init_A("lin", cfg.d_state), cfg.dt_min, cfg.dt_max
+    # the model's modes at alpha = 1: its init (a random rule: one seeded draw per channel, all channels pooled)
+    A = (init_A(cfg.init, cfg.d_state) if cfg.init in INITS
+         else random_init(cfg.init, cfg.d_state, H=cfg.d_model, generator=torch.Generator().manual_seed(0)))
+    return x, vocab, A, cfg.dt_min, cfg.dt_max
 
 
 def _denoising(task: str, scale: str):
