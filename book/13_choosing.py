@@ -253,13 +253,7 @@ LISTOPS_INITS = [n for n in inits.ABLATION_INITS if n != "paper"]
 stored_lo = {n: common.read_results(f"lra-listops-inits_{n}", "book") for n in LISTOPS_INITS}
 print(common.describe_stored(stored_lo["lin"], "lra-listops-inits_lin", "book"), "(and one file per init)")
 lo_summary = inits.listops_summary(stored_lo)
-rows = "".join(
-    f"<tr><td>{n}</td>" + "".join(
-        f"<td>{lo_summary[(n, a)]['val'].mean():.3f} ({lo_summary[(n, a)]['val'].min():.3f}-"
-        f"{lo_summary[(n, a)]['val'].max():.3f})</td><td>{lo_summary[(n, a)]['test'].mean():.3f}</td>"
-        for a in (1.0, 3.0)) + "</tr>" for n in LISTOPS_INITS)
-HTML("<table class='table'><thead><tr><th>init</th><th>alpha 1: validation (min-max)</th><th>test</th>"
-     f"<th>alpha 3: validation (min-max)</th><th>test</th></tr></thead><tbody>{rows}</tbody></table>")
+HTML(inits.listops_table(lo_summary))  # the cell's value: shown as a table
 
 # %% [markdown]
 # On ListOps the ranking is not the waves'. **S4D-Real, the least oscillating initialization, is the best**, at

@@ -34,6 +34,7 @@ import torch
 
 from ..analysis import ALPHA_RULES, average_power_spectrum, suggest_alpha
 from ..utils import check_choice
+from .common import html_table
 
 __all__ = ["TASKS", "TRAINED", "SWEEPS", "TaskSpectrum", "task_spectrum", "sweep_scores", "sweep_ranking", "compare",
            "comparison_table", "run_suggestions", "suggested_scores", "trained_against_sweep", "trained_table",
@@ -166,9 +167,9 @@ def compare(spectrum: TaskSpectrum, stored: Dict, rules: Sequence[str] = ALPHA_R
     'rank' (1 = best), 'in_top_two'}}, 'seconds' (the pass over the data)}."""
     import warnings
 
-    scores = sweep_scores(spectrum.task, stored)
     ranking, better = sweep_ranking(spectrum.task, stored)
     order = [a for a, *_ in ranking]
+    labels = {a: label for a, label, *_ in ranking}
     suggested = {}
     for rule in rules:
         with warnings.catch_warnings():
@@ -177,7 +178,7 @@ def compare(spectrum: TaskSpectrum, stored: Dict, rules: Sequence[str] = ALPHA_R
                                   rule=rule, q=q)
         y_max = float(spectrum.A.imag.max())
         nearest = min(order, key=lambda a: abs(math.log(a) - math.log(alpha)))
-        suggested[rule] = {"alpha": alpha, "nearest": nearest, "nearest_label": scores[nearest]["label"],
+        suggested[rule] = {"alpha": alpha, "nearest": nearest, "nearest_label": labels[nearest],
                            "rank": order.index(nearest) + 1, "in_top_two": order.index(nearest) < 2,
                            "clipped": math.isclose(alpha * y_max * spectrum.dt_max, math.pi, rel_tol=1e-9)}
     return {"task": spectrum.task, "ranking": ranking, "better": better, "suggested": suggested,
@@ -187,8 +188,6 @@ def compare(spectrum: TaskSpectrum, stored: Dict, rules: Sequence[str] = ALPHA_R
 def comparison_table(results: Sequence[Dict], rules: Sequence[str] = ALPHA_RULES) -> str:
     """An HTML table: per task the sweep's alphas best first (mean score), and each rule's alpha, the sweep's
     alpha nearest to it and that one's rank."""
-    import html
-
     head = ["task", "sweep, best first (mean over 3 seeds)"] + [f"{r}: alpha -> nearest (rank)" for r in rules]
     rows = []
     for res in results:
@@ -198,9 +197,8 @@ def comparison_table(results: Sequence[Dict], rules: Sequence[str] = ALPHA_RULES
             s = res["suggested"][r]
             cells.append(f"{s['alpha']:.3g}{' (Nyquist clip)' if s['clipped'] else ''} -> {s['nearest_label']} "
                          f"({s['rank']})")
-        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-    return f'<table class="table"><thead>{thead}</thead><tbody>{"".join(rows)}</tbody></table>'
+        rows.append(cells)
+    return html_table(head, rows)
 
 
 # ----------------------------------------------------------------------------- training at the suggestion
@@ -305,8 +303,6 @@ def trained_against_sweep(stored_choosing: Dict, stored_sweep: Dict, task: str) 
 
 def trained_table(rows: Dict[str, Dict[str, Dict]], sweeps: Dict[str, Dict]) -> str:
     """An HTML table of `trained_against_sweep` per task ({task: its result}; sweeps: {task: stored sweep})."""
-    import html
-
     head = ["task", "the sweep's best two (mean)", "rule", "alpha", "mean at alpha (per seed)", "rank among the sweep"]
     body = []
     for task, res in rows.items():
@@ -317,9 +313,8 @@ def trained_table(rows: Dict[str, Dict[str, Dict]], sweeps: Dict[str, Dict]) -> 
                      f"{r['alpha']:.3g}" + (" (Nyquist clip)" if r["clipped"] else ""),
                      f"{r['mean']:.3g} (" + ", ".join(f"{x:.3g}" for x in r["scores"]) + ")",
                      f"{r['rank']} of {len(ranking) + 1}"]
-            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-    return f'<table class="table"><thead>{thead}</thead><tbody>{"".join(body)}</tbody></table>'
+            body.append(cells)
+    return html_table(head, body)
 
 
 def build_parser():

@@ -9,7 +9,7 @@ import datetime as _dt
 import json
 import os
 import subprocess
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
@@ -18,7 +18,7 @@ from ..io import atomic_write, check_path
 from ..utils import ArgumentTypeError, check_real, get_device
 
 __all__ = ["check_config", "git_commit", "provenance", "write_results", "read_results", "results_path", "find_results",
-           "results_dirs", "describe_stored", "group_runs", "default_out", "run_tasks", "REPO_RESULTS", "PACKAGED_RESULTS"]
+           "results_dirs", "describe_stored", "group_runs", "default_out", "run_tasks", "html_table", "REPO_RESULTS", "PACKAGED_RESULTS"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../fssm
 # The repository's results/ when fssm is imported from a source checkout (editable install, PYTHONPATH);
@@ -215,3 +215,14 @@ def run_tasks(fn, tasks, jobs: int = 1, device=None, on_result=None) -> List[Any
             if on_result is not None:
                 on_result(results[-1])
     return results
+
+
+def html_table(head: Sequence[str], rows: Sequence[Sequence[str]], css: str = "table", escape: bool = True) -> str:
+    """An HTML table of header cells `head` and body `rows` (lists of cell texts), the book's table class `css`.
+    escape=False for cells that already hold HTML (e.g. <b>), escaped by their caller."""
+    import html
+
+    cell = html.escape if escape else str
+    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{css}"><thead>{thead}</thead><tbody>{body}</tbody></table>'

@@ -53,7 +53,7 @@ from ..utils import check_choice, get_device, seed_everything
 from . import waves
 from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, output_path, positive_int, print_plan,
                   run_plan, save_sweep)
-from .common import check_config, git_commit, run_tasks
+from .common import check_config, git_commit, html_table, run_tasks
 
 __all__ = ["FAMILIES", "DISPLAY_NAMES", "DEFAULT_FAMILIES", "DEFAULT_CONFIGS", "FamiliesWavesConfig", "FamilyWavesModel",
            "mode_eigenvalues", "run", "run_sweep", "describe", "EXAMPLES", "CLI_FIELDS", "RESULTS_NAME",
@@ -235,19 +235,7 @@ def _sweep_configs(cfg: FamiliesWavesConfig, families: Sequence[str], configs: S
     """`cfg` for every family (outer) and (alpha, beta) of `configs` (inner), all checked before any trains:
     ValueError naming `names[0]` for an unknown or repeated family, or a family the config does not allow."""
     check_config(cfg, FamiliesWavesConfig)
-    if isinstance(families, (str, bytes)) or not len(families):
-        raise ValueError(f"{names[0]} must be a non-empty list of family names from {FAMILIES}, got {families!r}")
-    repeated = sorted({f for f in families if list(families).count(f) > 1})
-    if repeated:
-        raise ValueError(f"{names[0]} lists {', '.join(repeated)} more than once; give each family once")
-    out = []
-    for family in families:
-        try:
-            fcfg = dataclasses.replace(cfg, family=family)
-        except ValueError as e:
-            raise ValueError(f"{names[0]} {family!r}: {e}") from None
-        out.extend(waves.sweep_configs(fcfg, configs, names[1]))
-    return out
+    return waves.sweep_over(cfg, "family", families, configs, names)
 
 
 def run_sweep(cfg: FamiliesWavesConfig, families: Sequence[str] = DEFAULT_FAMILIES,
@@ -366,9 +354,8 @@ def summary_table(rows: Sequence[Dict], init_high_share: Optional[Dict[str, Tupl
         cells = [html.escape(names.get(fam, fam)), init, untuned, moves,
                  f"<b>{_verdict(alpha_best, n)}</b>: {alpha}" if row["alpha"] else "-",
                  f"<b>{_verdict(beta_best, n)}</b>: {beta}" if row["beta"] else "-"]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    thead = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-    return f'<table class="table families-summary"><thead>{thead}</thead><tbody>{"".join(body)}</tbody></table>'
+        body.append(cells)
+    return html_table(head, body, css="table families-summary", escape=False)
 
 
 def build_parser():

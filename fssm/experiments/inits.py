@@ -30,7 +30,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
 from .common import git_commit, run_tasks
 
 __all__ = ["MOVED_PERIODS", "moved_freqs", "WAVES_SETS", "ABLATION_INITS", "ABLATION_CONFIGS", "MOVED_CONFIGS",
-           "sweep", "ablation_summary", "ablation_table", "listops_summary", "build_parser", "main", "EXAMPLES"]
+           "sweep", "ablation_summary", "ablation_table", "listops_summary", "listops_table", "build_parser", "main", "EXAMPLES"]
 
 # periods of the four waves in the book's 2048-sample window, for --waves moved
 MOVED_PERIODS: Tuple[int, ...] = (16, 32, 64, 128)
@@ -58,18 +58,7 @@ def sweep(cfg: waves.WavesConfig, inits: Sequence[str], configs: Sequence[Tuple[
     """`waves.run` for every init (outer), (alpha, beta) of `configs` and seed (inner), `jobs` at once
     (`common.run_tasks`); every configuration is checked before the first run trains (ValueError naming
     inits or configs)."""
-    if isinstance(inits, (str, bytes)) or not len(inits):
-        raise ValueError(f"inits must be a non-empty list of names from {waves.WAVES_INITS}, got {inits!r}")
-    repeated = sorted({i for i in inits if list(inits).count(i) > 1})
-    if repeated:
-        raise ValueError(f"inits lists {', '.join(repeated)} more than once; give each init once")
-    cfgs = []
-    for init in inits:
-        try:
-            icfg = dataclasses.replace(cfg, init=init)
-        except ValueError as e:
-            raise ValueError(f"inits {init!r}: {e}") from None
-        cfgs.extend(waves.sweep_configs(icfg, configs))
+    cfgs = waves.sweep_over(cfg, "init", inits, configs, ("inits", "configs"))
     tasks = [((c,), {"seed": s}) for c in cfgs for s in seeds]
     return run_tasks(waves.run, tasks, jobs=jobs, device=device,
                      on_result=(lambda r: print(f"init={r['init']} {waves.describe(r)}", flush=True))
@@ -133,6 +122,22 @@ def listops_summary(stored_by_init: Dict[str, Dict]) -> Dict[Tuple[str, float], 
                 e["val"].append(r["best_val_accuracy"])
                 e["test"].append(r["test_accuracy"])
     return {k: {m: np.asarray(v) for m, v in e.items()} for k, e in out.items()}
+
+
+def listops_table(summary: Dict[Tuple[str, float], Dict], alphas: Sequence[float] = (1.0, 3.0)) -> str:
+    """An HTML table of `listops_summary`: per init and alpha, the mean validation accuracy (min-max over the
+    seeds) and the mean test accuracy."""
+    from .common import html_table
+
+    head = ["init"] + [h for a in alphas for h in (f"alpha {a:g}: validation (min-max)", "test")]
+    rows = []
+    for name in dict.fromkeys(k[0] for k in summary):
+        row = [name]
+        for a in alphas:
+            e = summary[(name, a)]
+            row += [f"{e['val'].mean():.3f} ({e['val'].min():.3f}-{e['val'].max():.3f})", f"{e['test'].mean():.3f}"]
+        rows.append(row)
+    return html_table(head, rows)
 
 
 def build_parser():

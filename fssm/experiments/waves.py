@@ -39,7 +39,7 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
                   save_sweep)
 from .common import check_config, git_commit
 
-__all__ = ["WavesConfig", "WavesModel", "paper_init", "initial_modes", "WAVES_INITS", "run", "run_sweep", "PAPER_CONFIGS", "sweep_configs", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
+__all__ = ["WavesConfig", "WavesModel", "paper_init", "initial_modes", "WAVES_INITS", "run", "run_sweep", "PAPER_CONFIGS", "sweep_configs", "sweep_over", "EXAMPLES", "build_parser", "final_mae_summary", "BOOK_FREQS", "BOOK_DT",
            "main"]
 
 PAPER_CONFIGS: Tuple[Tuple[float, float], ...] = ((1.0, 0.0), (100.0, 1.0), (0.01, -1.0), (10.0, 0.5))
@@ -276,6 +276,26 @@ def sweep_configs(cfg: WavesConfig, configs: Sequence[Tuple[float, float]], name
             raise ValueError(f"{name} {tuple(pair)!r}: {e}") from None
     if len({(c.alpha, c.beta) for c in out}) < len(out):
         raise ValueError(f"{name} lists an (alpha, beta) pair more than once: {list(configs)}")
+    return out
+
+
+def sweep_over(cfg: WavesConfig, field_name: str, values: Sequence[str], configs: Sequence[Tuple[float, float]],
+               names: Tuple[str, str]) -> List[WavesConfig]:
+    """`cfg` with each of `values` as its `field_name` (outer) and each (alpha, beta) of `configs` (inner), all
+    checked before anything trains: ValueError naming `names[0]` (the values' option) for an empty list, a value
+    given twice or one the config refuses, and `names[1]` for a bad pair (`sweep_configs`)."""
+    if isinstance(values, (str, bytes)) or not len(values):
+        raise ValueError(f"{names[0]} must be a non-empty list of names, got {values!r}")
+    repeated = sorted({v for v in values if list(values).count(v) > 1})
+    if repeated:
+        raise ValueError(f"{names[0]} lists {', '.join(repeated)} more than once; give each once")
+    out = []
+    for value in values:
+        try:
+            vcfg = dataclasses.replace(cfg, **{field_name: value})
+        except ValueError as e:
+            raise ValueError(f"{names[0]} {value!r}: {e}") from None
+        out.extend(sweep_configs(vcfg, configs, names[1]))
     return out
 
 
