@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 
 from ..io import atomic_write, check_path
-from ..utils import ArgumentTypeError, check_choice, check_real
+from ..utils import ArgumentTypeError, check_bool, check_choice, check_real
 
 __all__ = ["Resource", "REGISTRY", "check_path", "data_root", "file_digest", "verify", "download", "download_celeba",
-           "download_lra_release",
+           "download_lra_release", "download_speech_commands", "SPEECH_COMMANDS_FOLDER",
            "download_and_extract", "extract_tar_once", "lra_release_root", "lra_release_folder", "LRA_RELEASE_URL",
            "LRA_TASK_FOLDERS"]
 
@@ -62,6 +62,11 @@ REGISTRY: Dict[str, Resource] = {r.name: r for r in [
              "cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a"),
     Resource("imdb", "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
              "aclImdb_v1.tar.gz", md5="7c2ac02c03563afcf9b574c7e56c153a"),
+    Resource("speech-commands", "http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz",
+             "speech_commands_v0.02.tar.gz",
+             sha256="af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58",
+             note="Speech Commands v0.02 (Warden, 2018; 2.4 GB, the sha256 torchaudio and TFDS publish); "
+                  "download_speech_commands() extracts it into FSSM_DATA/speech_commands_v0.02/"),
 ]}
 
 
@@ -135,28 +140,33 @@ def download_celeba(root: Optional[str] = None) -> str:
     return folder
 
 
-def download_and_extract(resource: Resource, folder: str, top: str) -> str:
+def download_and_extract(resource: Resource, folder: str, top: str, flat: bool = False) -> str:
     """`folder`/`top` from a verified tar archive: downloaded into `folder` and extracted there once.
 
     Returns at once when `folder`/`top` already exists (no download, no re-hashing of the archive);
-    otherwise `download` (atomic, verified) then `extract_tar_once` (atomic).
+    otherwise `download` (atomic, verified) then `extract_tar_once` (atomic; `flat` as there).
     """
     final = os.path.join(folder, top)
     if os.path.isdir(final):
         return final
-    return extract_tar_once(download(resource, root=folder), folder, top)
+    return extract_tar_once(download(resource, root=folder), folder, top, flat=flat)
 
 
-def extract_tar_once(archive: str, dest: str, top: str) -> str:
+def extract_tar_once(archive: str, dest: str, top: str, flat: bool = False) -> str:
     """Extract the tar archive `archive` into `dest` unless `dest/top` exists; return `dest/top`.
 
     Atomic: the archive is extracted into a temporary folder inside `dest` and its `top` folder is then
     renamed into place, so an interrupted extraction never leaves a half folder under the final name, and
     two processes extracting at once (e.g. DDP ranks) both end with the same complete folder. An archive
     without `top` raises ValueError naming it.
+
+    flat=True is for archives without a top-level folder (members `./a/b.wav`, `./list.txt`, as Speech
+    Commands ships): the whole temporary folder becomes `dest/top`, with the same atomicity; an empty
+    archive raises ValueError naming it.
     """
     import tarfile
 
+    flat = check_bool("flat", flat)
     final = os.path.join(dest, top)
     if os.path.isdir(final):
         return final
@@ -173,9 +183,13 @@ def extract_tar_once(archive: str, dest: str, top: str) -> str:
             raise ValueError(f"{archive}: not a readable tar archive ({type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else 'unexpected end'}); a truncated "
                              f"or corrupt download: delete it and retry") from e
-        src = os.path.join(tmp, top)
+        src = tmp if flat else os.path.join(tmp, top)
+        if flat and not os.listdir(tmp):
+            raise ValueError(f"{archive}: the archive is empty")
         if not os.path.isdir(src):
             raise ValueError(f"{archive}: the archive has no folder {top!r} at its top level")
+        if flat:
+            os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; the data folder is meant to be readable like any other
         try:
             os.replace(src, final)
         except OSError:
@@ -184,6 +198,22 @@ def extract_tar_once(archive: str, dest: str, top: str) -> str:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+SPEECH_COMMANDS_FOLDER = "speech_commands_v0.02"
+
+
+def download_speech_commands(root: Optional[str] = None) -> str:
+    """Download Speech Commands v0.02 (REGISTRY['speech-commands'], 2.4 GB, sha256-verified) into DATA and
+    extract it once into DATA/speech_commands_v0.02; return that folder, the `root` `SpeechCommands` reads.
+
+    DATA = `root`, else $FSSM_DATA, else ~/.cache/fssm; the archive is kept as DATA/speech_commands_v0.02.tar.gz.
+    The archive has no top-level folder (members ./yes/*.wav, ./validation_list.txt, ...), so it is
+    extracted with `extract_tar_once(..., flat=True)`: into a temporary folder renamed when complete, never a
+    half folder under the final name. Later calls return at once. Without network: ConnectionError saying
+    where to put the archive.
+    """
+    return download_and_extract(REGISTRY["speech-commands"], data_root(root), SPEECH_COMMANDS_FOLDER, flat=True)
 
 
 LRA_RELEASE_URL = "https://storage.googleapis.com/long-range-arena/lra_release.gz"
