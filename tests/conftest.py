@@ -1,5 +1,7 @@
 import warnings
+import wave
 
+import numpy as np
 import pytest
 import torch
 
@@ -59,3 +61,13 @@ def dense_impulse_response(kernel: fssm.S4DKernel, L: int, channel: int = 0) -> 
         out.append((Cr @ x).item())
         x = Ad @ x
     return torch.tensor(out, dtype=torch.float64)
+
+
+def write_wav(path, samples, channels=1, width=2, rate=16000):
+    """Write `samples` (integers) as a PCM WAV file: 16-bit little-endian (width 2) or 8-bit unsigned (width 1);
+    Speech Commands' format is the default (mono, 16-bit, 16 kHz). Used to build fixture folders."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples).astype("<i2" if width == 2 else np.uint8).tobytes())

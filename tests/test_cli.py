@@ -7,13 +7,15 @@ import shlex
 
 import pytest
 
-from fssm.experiments import choosing, denoising, families, inits, lra, waves
+from fssm.experiments import choosing, denoising, families, inits, lra, series, speech, waves
 
 CLIS = {"waves": waves, "denoising": denoising, "lra": lra, "families": families, "inits": inits,
-        "choosing": choosing}
+        "choosing": choosing, "series": series, "speech": speech}
 SMOKE = {"waves": ["--scale", "smoke"], "denoising": ["--scale", "smoke"],
          "lra": ["--task", "listops", "--scale", "smoke"], "families": ["--scale", "smoke"],
-         "inits": ["--scale", "smoke"], "choosing": ["--scale", "smoke"]}
+         "inits": ["--scale", "smoke"], "choosing": ["--scale", "smoke"],
+         "series": ["--scale", "smoke"],
+         "speech": ["--scale", "smoke", "--download"]}  # speech needs its data or --download
 STEMS = {"lra": "lra-listops", "families": "families-waves", "inits": "waves-inits"}  # results file names that are not the CLI's name
 # The README's command lines; they must run with --dry-run appended.
 README = [
@@ -23,6 +25,8 @@ README = [
     "python -m fssm.experiments.families --scale book --families s4 s5 selective --jobs 2",
     "python -m fssm.experiments.inits --scale book --jobs 2",
     "python -m fssm.experiments.choosing --scale book --jobs 2",
+    "python -m fssm.experiments.series --scale book --jobs 2",
+    "python -m fssm.experiments.speech --scale colab --download",
     "torchrun --nproc_per_node=4 -m fssm.experiments.lra --task text --scale paper --download",
 ]
 

@@ -3,7 +3,6 @@ the tests write (16 kHz int16 WAVs of known sines, the two list files); the down
 URL to a tar.gz built here with the official ./-prefixed, no-top-folder layout. No network."""
 import os
 import tarfile
-import wave
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import torch
 from fssm.data import registry
 from fssm.data.lra.common import MalformedRecordError
 from fssm.data.speech import SC10_CLASSES, SpeechCommands, read_wav, speech_commands_split
+from conftest import write_wav as _write_wav
 
 # word folder -> {file name: number of samples}; "marvin" is a word outside SC10
 CLIPS = {
@@ -30,14 +30,6 @@ EXPECTED = {  # SC10 labels: yes 0, no 1, stop 8, go 9; sorted by relative path
     "val": [("go/ff66_nohash_2.wav", 9), ("yes/bb22_nohash_0.wav", 0)],
     "test": [("go/aa11_nohash_3.wav", 9), ("no/dd44_nohash_0.wav", 1)],
 }
-
-
-def _write_wav(path, samples, channels=1, width=2, rate=16000):
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(samples).astype("<i2" if width == 2 else np.uint8).tobytes())
 
 
 def _sine(k, n):

@@ -143,7 +143,8 @@ def forecast_windows(series: torch.Tensor, length: int, horizon: int, start: int
         check_int("stride", stride, low=1)
     stop = T if stop is None else check_int("stop", stop, low=1, high=T)
     start = check_int("start", start, low=0, high=T)
-    origins = torch.arange(start + length - 1, stop - horizon, stride)
+    first, end = start + length - 1, stop - horizon
+    origins = torch.arange(first, max(first, end), stride)
     if origins.numel() == 0:
         raise ValueError(f"no window of length {length} and horizon {horizon} fits between start {start} and "
                          f"stop {stop}")

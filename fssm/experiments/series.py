@@ -49,7 +49,8 @@ from .cli import (add_run_arguments, cli_config, cli_device, experiment_parser, 
 from .common import check_config, git_commit, html_table, provenance, run_tasks, write_results
 
 __all__ = ["TASKS", "SWEEP_ALPHAS", "SeriesConfig", "load_task", "task_spectrum", "suggestions", "build_model", "run",
-           "plan_runs", "run_all", "classification_baselines", "forecast_baselines", "summary", "summary_table",
+           "plan_runs", "run_all", "classification_baselines", "forecast_baselines", "summary", "suggestion_ranks",
+           "summary_table",
            "build_parser", "main", "EXAMPLES"]
 
 TASKS: Tuple[str, ...] = (*CLASSIFICATION_SERIES, *FORECASTING_SERIES)
@@ -63,8 +64,7 @@ EXAMPLES = (
     "python -m fssm.experiments.series --scale smoke --tasks co2 --dry-run",
 )
 # fields the plan sets (--set refuses them, naming what sets them)
-CLI_FIELDS = {"task": "--tasks", "alpha": "the plan (SWEEP_ALPHAS and the rules' suggestions)",
-              "beta": "the plan (0, FIXED_BETA and learned)"}
+CLI_FIELDS = {"task": "--tasks", "alpha": "--alphas", "beta": "--fixed-beta"}
 
 
 @dataclass
@@ -234,11 +234,11 @@ def run(cfg: SeriesConfig, seed: int = 0, device=None, data: Optional[Dict] = No
 
 
 # ----------------------------------------------------------------------------- the plan of a task
-def plan_runs(cfg: SeriesConfig, alphas: Sequence[float] = SWEEP_ALPHAS, data: Optional[Dict] = None
-              ) -> Tuple[List[Tuple[str, SeriesConfig]], Dict[str, Dict]]:
+def plan_runs(cfg: SeriesConfig, alphas: Sequence[float] = SWEEP_ALPHAS, fixed_beta: float = FIXED_BETA,
+              data: Optional[Dict] = None) -> Tuple[List[Tuple[str, SeriesConfig]], Dict[str, Dict]]:
     """([(role, config)], suggestions) of one task: the swept alphas (role 'sweep'), each distinct suggested
-    alpha not already swept (role: the rules that suggest it, e.g. 'quantile+transport'), and alpha = 1 with
-    beta fixed (role 'beta') and learned (role 'beta-learn')."""
+    alpha (role: the rules that suggest it, e.g. 'quantile+transport'), and alpha = 1 with beta = fixed_beta
+    (role 'beta') and learned from 0 (role 'beta-learn'); beta = 0 elsewhere."""
     sugg = suggestions(cfg, data)
     plans = [("sweep", dataclasses.replace(cfg, alpha=float(a), beta=0.0)) for a in alphas]
     by_alpha: Dict[float, List[str]] = {}
@@ -246,7 +246,7 @@ def plan_runs(cfg: SeriesConfig, alphas: Sequence[float] = SWEEP_ALPHAS, data: O
         by_alpha.setdefault(round(s["alpha"], 12), []).append(rule)
     for a, rules in by_alpha.items():
         plans.append(("+".join(rules), dataclasses.replace(cfg, alpha=a, beta=0.0)))
-    plans.append(("beta", dataclasses.replace(cfg, alpha=1.0, beta=FIXED_BETA)))
+    plans.append(("beta", dataclasses.replace(cfg, alpha=1.0, beta=float(fixed_beta))))
     plans.append(("beta-learn", dataclasses.replace(cfg, alpha=1.0, beta="learn")))
     return plans, sugg
 
@@ -256,13 +256,14 @@ def _run_one(role: str, cfg: SeriesConfig, seed: int, device=None) -> Dict:
 
 
 def run_all(tasks: Sequence[str], scale: str = "book", seeds: Sequence[int] = (0, 1, 2), device=None, jobs: int = 1,
-            overrides: Optional[Dict] = None, verbose: bool = False) -> Dict:
+            overrides: Optional[Dict] = None, alphas: Sequence[float] = SWEEP_ALPHAS, fixed_beta: float = FIXED_BETA,
+            verbose: bool = False) -> Dict:
     """Every task's plan (`plan_runs`) x seeds, `jobs` runs at once, and the baselines. Returns {'configs':
     {task: config dict}, 'suggestions': {task: ...}, 'runs': [...], 'baselines': {task: ...}}."""
     configs, sugg, jobs_list = {}, {}, []
     for task in tasks:
         cfg = SeriesConfig.for_scale(scale, task=task, **(overrides or {}))
-        plans, sugg[task] = plan_runs(cfg)
+        plans, sugg[task] = plan_runs(cfg, alphas, fixed_beta)
         configs[task] = dataclasses.asdict(cfg)
         jobs_list += [((role, c, s), {}) for role, c in plans for s in seeds]
     runs = run_tasks(_run_one, jobs_list, jobs=jobs, device=device, on_result=(
@@ -331,6 +332,26 @@ def summary(stored: Dict, task: str) -> Dict[str, Dict]:
     return out
 
 
+def suggestion_ranks(stored: Dict, task: str) -> Dict[str, Dict]:
+    """Where the runs at each rule's suggested alpha fall among the swept alphas (beta = 0): {rule: {'alpha',
+    'clipped', 'mean', 'rank' (1 + the swept alphas whose mean is better), 'of' (swept alphas + 1),
+    'in_top_two', 'sweep' [(alpha, mean)] best first}}."""
+    rows = summary(stored, task)
+    sweep = [(r["alpha"], r["mean"]) for r in rows.values() if r["role"] == "sweep"]
+    if not sweep:
+        raise KeyError(f"the stored runs of {task} hold no swept alpha")
+    sign = 1.0 if next(iter(rows.values()))["better"] == "lower" else -1.0
+    sweep.sort(key=lambda am: sign * am[1])
+    out = {}
+    for rule, sugg in stored["suggestions"][task].items():
+        row = next(r for r in rows.values() if r["role"] not in ("sweep", "beta", "beta-learn")
+                   and rule in r["role"].split("+"))
+        rank = 1 + sum(sign * m < sign * row["mean"] for _, m in sweep)
+        out[rule] = {"alpha": sugg["alpha"], "clipped": sugg["clipped"], "mean": row["mean"], "rank": rank,
+                     "of": len(sweep) + 1, "in_top_two": rank <= 2, "sweep": sweep}
+    return out
+
+
 def summary_table(stored: Dict, tasks: Optional[Sequence[str]] = None) -> str:
     """An HTML table: per task, every configuration's mean score over seeds (min-max), then the baselines."""
     rows = []
@@ -353,6 +374,10 @@ def build_parser():
                    help=f"tasks to run, from {', '.join(TASKS)}")
     p.add_argument("--jobs", type=positive_int, default=1,
                    help="runs trained at once in worker processes, each on threads // jobs threads (CPU only)")
+    p.add_argument("--alphas", nargs="+", type=float, default=list(SWEEP_ALPHAS), metavar="ALPHA",
+                   help="the swept alphas (beta 0); the rules' suggested alphas are trained besides")
+    p.add_argument("--fixed-beta", type=float, default=FIXED_BETA, metavar="BETA",
+                   help="the fixed Sobolev beta trained at alpha 1 (besides beta 0 and beta learned)")
     add_run_arguments(p, SeriesConfig, seeds=(0, 1, 2), fixed=CLI_FIELDS)
     return p
 
@@ -363,6 +388,10 @@ def main(argv=None) -> Optional[str]:
     args = p.parse_args(argv)
     if len(set(args.tasks)) != len(args.tasks):
         p.error(f"--tasks lists a task more than once: {' '.join(args.tasks)}")
+    if len(set(args.alphas)) != len(args.alphas) or not all(math.isfinite(a) and a > 0 for a in args.alphas):
+        p.error(f"--alphas takes distinct finite alphas > 0, got {' '.join(map(str, args.alphas))}")
+    if not math.isfinite(args.fixed_beta):
+        p.error(f"--fixed-beta must be finite, got {args.fixed_beta}")
     cfgs = [cli_config(p, args, SeriesConfig, functools.partial(SeriesConfig.for_scale, args.scale, t), CLI_FIELDS)
             for t in args.tasks]
     overrides = parse_overrides(args.set, SeriesConfig, CLI_FIELDS)  # checked by cli_config above
@@ -374,19 +403,19 @@ def main(argv=None) -> Optional[str]:
     if args.dry_run:
         print_plan("series", run_plan(
             args, cfgs[0], device, output_path("series", args), tasks=" ".join(args.tasks),
-            runs=f"per task: alphas {', '.join(f'{a:g}' for a in SWEEP_ALPHAS)}, each rule's suggested alpha "
+            runs=f"per task: alphas {', '.join(f'{a:g}' for a in args.alphas)}, each rule's suggested alpha "
                  f"({', '.join(ALPHA_RULES)}; read from the data when the run starts), alpha 1 with beta "
-                 f"{FIXED_BETA:g} and learned; at most {len(SWEEP_ALPHAS) + len(ALPHA_RULES) + 2} configurations x "
+                 f"{args.fixed_beta:g} and learned; at most {len(args.alphas) + len(ALPHA_RULES) + 2} configurations x "
                  f"{len(args.seeds)} seeds",
             epochs=", ".join(f"{c.task} {c.epochs}" for c in cfgs),
             data="real series shipped inside aeon and statsmodels; nothing to download"))
         return None
     t0, commit = time.perf_counter(), git_commit()
     out = run_all(args.tasks, args.scale, args.seeds, device=device, jobs=args.jobs, overrides=overrides,
-                  verbose=True)
+                  alphas=args.alphas, fixed_beta=args.fixed_beta, verbose=True)
     payload = {"experiment": "series", **out,
-               **provenance(args.scale, args.seeds, {"tasks": list(args.tasks), "sweep_alphas": list(SWEEP_ALPHAS),
-                                                     "fixed_beta": FIXED_BETA}, time.perf_counter() - t0,
+               **provenance(args.scale, args.seeds, {"tasks": list(args.tasks), "sweep_alphas": list(args.alphas),
+                                                     "fixed_beta": args.fixed_beta}, time.perf_counter() - t0,
                             args.device, commit)}
     path = write_results(output_path("series", args), payload)
     print(f"wrote {path}", flush=True)
