@@ -139,9 +139,10 @@ assert share_lines > 0.85 and float(lines.median()) > 0.95
 fig, axes = plot.figure(ncols=3, nrows=2, width=10.0, height=5.6)
 for col, t in enumerate(TASKS):
     ax = axes[0, col]
-    x = data[t]["x_train"][0, :, 0]
+    x = data[t]["x_train"][0, : 160 if t == "ACSF1" else None, 0]  # ACSF1: its first 160 samples
     ax.plot(np.arange(len(x)), x.numpy(), lw=0.6, color=plot.COLORS[0])
-    ax.set_title(f"{t}: training sequence 0", fontsize=9, loc="left")
+    ax.set_title(f"{t}: training sequence 0" + (", first 160 samples" if t == "ACSF1" else ""), fontsize=9,
+                 loc="left")
     ax.set_xlabel("sample" if t != "co2" else "week of the window")
     ax = axes[1, col]
     om, P = spectra[t]
@@ -159,12 +160,13 @@ for col, t in enumerate(TASKS):
         ax.legend(fontsize=7, loc="upper left")
 fig.suptitle("Figure 14.1: a sequence of each task (top) and where its power lies against the modes (bottom)",
              fontsize=10, x=0.01, ha="left")
+fig.tight_layout(rect=(0, 0, 1, 0.95))
 plot.plt.show()
 
 # %% [markdown]
-# *Figure 14.1.* Top: the first training sequence of each task (z-normalized; for CO2 a window shifted by its
-# last value and scaled). Bottom: the share of the training inputs' power below each frequency (log axis),
-# against the band the model's modes cover at $\alpha = 1$ (dark) and $\alpha = 10$ (light; clipped at $\pi$).
+# *Figure 14.1.* Top: the first training sequence of each task (z-normalized; ACSF1's first 160 samples only,
+# where the spike every fourth sample shows; for CO2 a window shifted by its last value and scaled). Bottom:
+# the share of the training inputs' power below each frequency (log axis), against the band the model's modes cover at $\alpha = 1$ (dark) and $\alpha = 10$ (light; clipped at $\pi$).
 # OSULeaf's power lies inside the band at $\alpha = 1$; CO2's mostly at the yearly line $2\pi/52 \approx 0.12$,
 # also inside it; ACSF1's jumps at $\pi/2$ and $\pi$, above every mode at $\alpha = 1$.
 #
@@ -415,3 +417,9 @@ for t in ("OSULeaf", "ACSF1"):
     cdf = torch.cumsum(P, 0) / P.sum()
     w95 = float(om[int(torch.searchsorted(cdf, torch.tensor(0.95, dtype=cdf.dtype)))])
     print(f"{t}: 95% of the power below {w95:.3f} rad/sample; weight ratio at beta = 1: {1 + w95 / (2 * math.pi):.3f}")
+
+# %% [markdown]
+# ## References
+# ```{bibliography}
+# :filter: docname in docnames
+# ```

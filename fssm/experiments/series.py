@@ -353,18 +353,19 @@ def suggestion_ranks(stored: Dict, task: str) -> Dict[str, Dict]:
 
 
 def summary_table(stored: Dict, tasks: Optional[Sequence[str]] = None) -> str:
-    """An HTML table: per task, every configuration's mean score over seeds (min-max), then the baselines."""
+    """An HTML table: per task, every configuration's mean test score over seeds and its min-max, then the
+    baselines (their seeds' mean and min-max where they have several)."""
     rows = []
     for task in tasks or list(stored["configs"]):
-        for label, row in summary(stored, task).items():
+        table = summary(stored, task)
+        score = "test MAE, ppm; lower is better" if FORECASTING_SERIES.get(task) else "test accuracy; higher is better"
+        for label, row in table.items():
             s = row["scores"]
-            rows.append([task, label, f"{row['mean']:.3f} ({min(s):.3f}-{max(s):.3f}, {len(s)} seeds)",
-                         f"{row['better']} is better"])
+            rows.append([f"{task} ({score})", label, f"{row['mean']:.3f}", f"{min(s):.3f}-{max(s):.3f} ({len(s)})"])
         for name, s in stored["baselines"][task].items():
-            rows.append([task, f"baseline: {name}",
-                         f"{np.mean(s):.3f}" + (f" ({min(s):.3f}-{max(s):.3f}, {len(s)} seeds)" if len(s) > 1 else ""),
-                         ""])
-    return html_table(["task", "configuration", "test score: mean (min-max)", ""], rows)
+            rows.append([f"{task} ({score})", f"baseline: {name}", f"{np.mean(s):.3f}",
+                         f"{min(s):.3f}-{max(s):.3f} ({len(s)})" if len(s) > 1 else "deterministic"])
+    return html_table(["task (score)", "configuration", "mean", "min-max (seeds)"], rows)
 
 
 # ----------------------------------------------------------------------------- CLI
