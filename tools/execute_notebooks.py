@@ -36,6 +36,9 @@ def execute(path: str) -> float:
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
     seconds = time.perf_counter() - t0
+    # A live widget (appendix C) has no state worth keeping: a stored state would make the book load ipywidgets'
+    # JavaScript from the network on a page where the widget cannot run anyway.
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:  # keep diffs small: no per-cell timing metadata
         cell.get("metadata", {}).pop("execution", None)
     nbformat.write(nb, path)
