@@ -34,8 +34,8 @@ from .kernel import AliasingWarning
 from .layer import S4DLayer, sobolev_weight
 from .utils import check_choice, check_int, check_real
 
-__all__ = ["EXPLORER_INITS", "BAND_EDGES", "channel_layer", "channel_view", "explorer_grid", "explorer_chart", "live_explorer",
-           "default_grid"]
+__all__ = ["EXPLORER_INITS", "BAND_EDGES", "channel_layer", "channel_view", "default_grid", "explorer_grid",
+           "explorer_rows", "explorer_chart", "chart_html", "live_explorer", "draw_panels"]
 
 # The initializations the explorer offers (fssm.init names) and how the figure labels them.
 EXPLORER_INITS = {"lin": "S4D-Lin", "inv": "S4D-Inv", "legs": "S4D-LegS", "real": "S4D-Real"}
