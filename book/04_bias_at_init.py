@@ -64,6 +64,8 @@ import numpy as np
 import torch
 from fssm.analysis import (frequency_response, mode_total_variation, tail_variation_bound,
                            total_variation, transfer_function)
+from fssm.experiments import common
+from IPython.display import HTML
 from scipy.integrate import quad
 
 f64, c128 = torch.float64, torch.complex128
@@ -419,13 +421,12 @@ def band_variation(A, C):
 
 
 variation = {(w, name): band_variation(A, C) for w, C in weights.items() for name, A in inits.items()}
-for w in weights:
-    print(f"{w}: variation per band (fraction of the total)")
-    print("  init " + "".join(f"{b:>19s}" for b in band_names) + "     total   max Im(a)")
-    for name, A in inits.items():
-        v = variation[(w, name)]
-        cells = "".join(f"{x:9.3g} ({x / v.sum():6.2%})" for x in v.tolist())
-        print(f"  {name:5s} {cells} {v.sum().item():9.4g} {A.imag.max().item():10.1f}")
+head = ["C", "init"] + [f"{b} rad/time" for b in band_names] + ["total", "max Im(a)"]
+rows = [[w, name] + [f"{x:.3g} ({x / v.sum():.1%})" for x in v.tolist()] + [f"{v.sum().item():.4g}",
+                                                                          f"{A.imag.max().item():.1f}"]
+        for w in weights for name, A in inits.items() for v in [variation[(w, name)]]]
+print(f"N = {N64}: variation of G per band, and its share of the total")
+HTML(common.html_table(head, rows))
 
 # %% [markdown]
 # **Check.** The claims we read off the table, asserted for both choices of weights:
@@ -603,12 +604,10 @@ runs = [waves.run(cfg, seed=seed) for seed in seeds]
 errors = np.array([[h["test_mae"] for h in r["history"]] for r in runs])  # (seed, epoch, wave)
 final = errors[:, -1, :]
 print(f"scale {fssm.get_scale()}, device {device.type}: final test MAE per wave after {cfg.epochs} epochs "
-      f"(alpha = 1, beta = 0)")
-print("  seed" + "".join(f"{f'wave {w + 1} ({f:.4g})':>16s}" for w, f in enumerate(cfg.freqs)))
-for seed, row in zip(seeds, final):
-    print(f"  {seed:4d}" + "".join(f"{e:>16.3f}" for e in row))
-print("  mean" + "".join(f"{e:>16.3f}" for e in final.mean(0)))
-print(f"  chance {waves.chance_mae():.3f}, symmetric floor {floor_test:.3f}")
+      f"(alpha = 1, beta = 0); chance {waves.chance_mae():.3f}, symmetric floor {floor_test:.3f}")
+HTML(common.html_table(["seed"] + [f"wave {w + 1} ({f:.4g} rad/time)" for w, f in enumerate(cfg.freqs)],
+                       [[str(seed)] + [f"{e:.3f}" for e in row] for seed, row in zip(seeds, final)]
+                       + [["mean"] + [f"{e:.3f}" for e in final.mean(0)]]))
 
 # %% [markdown]
 # **Check.** In every seed: both low waves are learned better than both high waves,

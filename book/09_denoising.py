@@ -258,13 +258,16 @@ print(f"horizontal stripes: mean change {row_step:.3f} from row to row, {col_ste
 # $\omega_n$. We read the pole angles from untrained models with `fssm.analysis.poles`:
 
 # %%
-mode_omega = {}
+from IPython.display import HTML
+
+mode_omega, mode_rows = {}, []
 for name in dn.ALPHAS:
     c = dataclasses.replace(cfg, alpha=name)
     om = poles(dn.make_model(c, 1).kernel)["omega"][0].double()  # r(N), rad/sample
     mode_omega[name] = om
-    print(f"{WHERE} {name:>7}: alpha_code = {dn.alpha_code(name, W, cfg.d_state, cfg.dt):8.2f}, "
-          f"mode spacing {om[1]:.5f}, top mode at {om[-1]:.4f} rad/sample")
+    mode_rows.append([name, f"{dn.alpha_code(name, W, cfg.d_state, cfg.dt):.2f}", f"{om[1]:.5f}", f"{om[-1]:.4f}"])
+print(f"{WHERE} the untrained models' modes, in rad/sample")
+HTML(common.html_table(["alpha", "alpha_code", "mode spacing", "top mode"], mode_rows))  # the cell's value
 
 # %% [markdown]
 # **The clean images.** If every row of an image were the same, the sequence would repeat every $W$
@@ -485,13 +488,14 @@ plot.plt.show()
 # %% tags=["nbval-ignore-output"]
 ALPHAS_LIVE, BETAS_LIVE, SEEDS = ("raw", "flip"), (-1.0, 0.0, 1.0), (0, 1, 2)
 runs = dn.run_sweep(cfg, alphas=ALPHAS_LIVE, betas=BETAS_LIVE, seeds=SEEDS, device=DEVICE)
-print(f"{WHERE} {len(runs)} runs, {cfg.epochs} epochs each; MSE = MSE(model(noisy), clean), noisy = MSE(noisy, clean)")
-print(f"{'alpha':>5} {'beta':>5} {'seed':>4} | {'MSE clean':>9} | {'MSE v':>7} {'noisy v':>7} {'gain v':>8} | "
-      f"{'MSE h':>7} {'noisy h':>7} {'gain h':>8}")
-for r in runs:
-    print(f"{r['alpha']:>5} {r['beta']:+5.1f} {r['seed']:4d} | {r['mse_clean']:9.4f} | {r['mse_vertical']:7.4f} "
-          f"{r['mse_noisy_vertical']:7.4f} {r['gain_vertical']:8.3g} | {r['mse_horizontal']:7.4f} "
-          f"{r['mse_noisy_horizontal']:7.4f} {r['gain_horizontal']:8.3g}")
+print(f"{WHERE} {len(runs)} runs, {cfg.epochs} epochs each; MSE = MSE(model(noisy), clean), noisy = MSE(noisy, clean), "
+      "G = noise gain; v, h: vertical, horizontal stripes")
+sweep_rows = [[r["alpha"], f"{r['beta']:+.1f}", str(r["seed"]), f"{r['mse_clean']:.4f}"]
+              + [f"{r[key]:{spec}}" for kind in ("vertical", "horizontal")
+                 for key, spec in ((f"mse_{kind}", ".4f"), (f"mse_noisy_{kind}", ".4f"), (f"gain_{kind}", "#.2g"))]
+              for r in runs]
+HTML(common.html_table(["alpha", "beta", "seed", "MSE clean", "MSE v", "noisy v", "G v", "MSE h", "noisy h", "G h"],
+                       sweep_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check (the claims).** For every seed we test three statements of the paper:
@@ -856,12 +860,13 @@ for name in dn.ALPHAS:
             dataclasses.replace(cfg_damped, alpha=name, beta=b), seed=0, device=DEVICE, images=images,
             return_model=True)
 print(f"{WHERE} damped model, seed 0: MSE(model(noisy), clean) / MSE(noisy, clean)")
-print(" " * 18 + "".join(f"{f'beta {b:+.1f}':>11}" for b in dn.BETAS))
+damped_rows = []
 for name in dn.ALPHAS:
     for kind in ("vertical", "horizontal"):
-        print(f"{name:>7} {kind:>10}" + "".join(
-            f"{damped_runs[name, b][f'mse_{kind}'] / damped_runs[name, b][f'mse_noisy_{kind}']:11.2f}"
-            for b in dn.BETAS))
+        damped_rows.append([name, kind] + [
+            f"{damped_runs[name, b][f'mse_{kind}'] / damped_runs[name, b][f'mse_noisy_{kind}']:.2f}"
+            for b in dn.BETAS])
+HTML(common.html_table(["alpha", "stripes"] + [f"beta {b:+.1f}" for b in dn.BETAS], damped_rows))  # the cell's value
 
 # %% [markdown]
 # A ratio below 1 beats doing nothing. Figures 9.6 and 9.7 are the paper's grid of outputs: one test face

@@ -269,6 +269,9 @@ print("a selective scan with constant (delta, B, C) = the convolution with the f
 # share of the total variation, averaged over channels, for $\alpha = 1, 10, 100$ and three seeds.
 
 # %%
+from IPython.display import HTML
+from fssm.experiments import common
+
 freqs_omega = [f * dt for f in waves.BOOK_FREQS]  # the waves, in rad/sample
 edges = [0.0] + [math.sqrt(a * b) for a, b in zip(freqs_omega, freqs_omega[1:])] + [math.pi + 1e-9]
 wave_bands = list(zip(edges, edges[1:]))
@@ -287,13 +290,16 @@ shares = {(fam, a, seed): response.band_shares(response.variation_per_band(init_
                                                                             wave_bands, oversample=2))
           for fam in FAMILY_NAMES for a in (1.0, 10.0, 100.0) for seed in (0, 1, 2)}
 print("band edges (rad/sample): " + ", ".join(f"{e:.4f}" for e in edges[:-1]) + ", pi")
-print("share of the total variation per band (wave 1 | 2 | 3 | 4), mean of 3 seeds [min-max of bands 3+4]")
+print("share of the total variation in the band of each wave, mean of 3 seeds; bands 3+4: min-max over the seeds")
+band_rows = []
 for fam, name in FAMILY_NAMES.items():
     for a in (1.0, 10.0, 100.0):
         S = torch.stack([shares[(fam, a, seed)] for seed in (0, 1, 2)])  # r(3 bands)
         high = S[:, 2:].sum(1)
-        print(f"  {name:22s} alpha {a:>3g}: " + " | ".join(f"{v:.2f}" for v in S.mean(0).tolist())
-              + f"   [{high.min():.2f}-{high.max():.2f}]")
+        band_rows.append([name, f"{a:g}"] + [f"{v:.2f}" for v in S.mean(0).tolist()]
+                         + [f"{high.min():.2f}-{high.max():.2f}"])
+HTML(common.html_table(["family", "alpha"] + [f"wave {w + 1}" for w in range(len(wave_bands))] + ["bands 3+4"],
+                       band_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check.** What the table shows, asserted in every seed:
@@ -374,6 +380,7 @@ plot.plt.show()
 # ```
 
 # %% tags=["stored-results"]
+from IPython.display import HTML
 from fssm.experiments import claims, common, families
 
 stored_fam = common.read_results("families-waves", "book")
@@ -383,13 +390,16 @@ print(common.describe_stored(stored_fam, "families-waves", "book"))
 print(common.describe_stored(stored_s4d, "waves", "book"))
 rows = families.summary(stored_fam, s4d_stored=stored_s4d)
 configs_shown = [(1.0, 0.0), (10.0, 0.0), (100.0, 0.0), (100.0, 1.0)]
-print("\nfinal test MAE per wave, mean of 3 seeds (chance 0.225; learned < 0.05)")
+print("final test MAE per wave, mean of 3 seeds (chance 0.225; learned < 0.05)")
+mae_rows = []
 for row in rows:
     for cfg_key in configs_shown:
         mae = row["mae"].get(cfg_key)
         if mae is not None:
-            print(f"  {families.DISPLAY_NAMES[row['family']]:22s} ({cfg_key[0]:>3g}, {cfg_key[1]:g}): "
-                  + "  ".join(f"{v:.3f}" for v in mae))
+            mae_rows.append([families.DISPLAY_NAMES[row["family"]], f"{cfg_key[0]:g}", f"{cfg_key[1]:g}"]
+                            + [f"{v:.3f}" for v in mae])
+mae_head = ["family", "alpha", "beta"] + [f"wave {w + 1}" for w in range(len(stored_fam["config"]["freqs"]))]
+HTML(common.html_table(mae_head, mae_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Reading the table.** The three LTI families behave alike when untuned: S4D, S4 and S5 learn waves 1 and
@@ -490,6 +500,7 @@ print("S4D: under 1e-4, the same at both amplitudes (a transient); selective: at
 
 # %% tags=["stored-results"]
 import numpy as np
+from IPython.display import HTML
 
 fig, ax = plot.figure(width=9.0, height=3.0)
 runs_by_family = {"s4d": stored_s4d["runs"]}
@@ -515,10 +526,15 @@ ax.set_title("Figure 12.3: poles before and after training, (alpha, beta) = (1, 
              pad=16)
 plot.plt.show()
 wave3 = stored_fam["config"]["freqs"][2]
+travel_seeds = sorted({r["seed"] for r in stored_fam["runs"]})
+travel_rows = []
 for fam, name in families.DISPLAY_NAMES.items():
-    shares_travel = [families.top_mode_travel(r, wave3) for r in runs_by_family[fam] if (r["alpha"], r["beta"]) == (1.0, 0.0)]
-    print(f"{name:22s} top pole's share of the way to wave 3, per seed: "
-          + ", ".join(f"{v:.2f}" for v in shares_travel))
+    untuned = [r for r in runs_by_family[fam] if (r["alpha"], r["beta"]) == (1.0, 0.0)]
+    shares_travel = [families.top_mode_travel(r, wave3) for r in untuned]
+    by_seed = {r["seed"]: v for r, v in zip(untuned, shares_travel)}
+    travel_rows.append([name] + [f"{by_seed[s]:.2f}" for s in travel_seeds])
+print("(alpha, beta) = (1, 0): the top pole's share of the way from its start to wave 3")
+HTML(common.html_table(["family"] + [f"seed {s}" for s in travel_seeds], travel_rows))  # the cell's value: a table
 
 # %% [markdown]
 # ## 12.7 Summary: family by family

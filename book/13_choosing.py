@@ -55,6 +55,7 @@ import fssm
 from fssm import plot
 from fssm.experiments import choosing, common, inits, waves
 from fssm.families import response
+from IPython.display import HTML
 
 warnings.simplefilter("ignore", fssm.AliasingWarning)  # alpha = 10 puts some random modes above Nyquist
 print(fssm.describe_run())
@@ -98,11 +99,11 @@ def modes_at(init, alpha=1.0, seed=0):
     return model.ssm.kernel.A_imag.detach().double()
 
 
-print("waves at " + ", ".join(f"{f:.1f}" for f in book_cfg.freqs) + " rad/time")
-print("init      Im(a) at alpha = 1, seed 0 (rad/time): lowest and highest over channels, and the median")
-for name in INIT_NAMES:
-    y = modes_at(name)
-    print(f"  {name:8s} {y.min():8.2f} {y.max():8.2f}   median {y.median():6.2f}")
+print("waves at " + ", ".join(f"{f:.1f}" for f in book_cfg.freqs) + " rad/time; the modes Im(a) (rad/time) at "
+      "alpha = 1, seed 0, over all channels:")
+HTML(common.html_table(["init", "lowest", "median", "highest"],
+                       [[name] + [f"{v:.2f}" for v in (y.min(), y.median(), y.max())]
+                        for name in INIT_NAMES for y in [modes_at(name)]]))
 
 # %%
 fig, ax = plot.figure(width=9.0, height=3.4)
@@ -148,11 +149,10 @@ def init_shares(init, alpha, seed):
 
 
 shares = {(name, a, s): init_shares(name, a, s) for name in INIT_NAMES for a in (1.0, 10.0) for s in SEEDS}
-print("share of the variation per band (wave 1 | 2 | 3 | 4), mean of 3 seeds")
-for name in INIT_NAMES:
-    for a in (1.0, 10.0):
-        S = torch.stack([shares[(name, a, s)] for s in SEEDS])
-        print(f"  {name:8s} alpha {a:>2g}: " + " | ".join(f"{v:.2f}" for v in S.mean(0).tolist()))
+print(f"share of the variation in each wave's band at initialization, mean of {len(SEEDS)} seeds")
+HTML(common.html_table(["init", "alpha"] + [f"wave {w + 1}" for w in range(4)],
+                       [[name, f"{a:g}"] + [f"{v:.2f}" for v in torch.stack([shares[(name, a, s)] for s in SEEDS])
+                                            .mean(0).tolist()] for name in INIT_NAMES for a in (1.0, 10.0)]))
 
 # %% [markdown]
 # **Check.** What the table shows, in every seed: at $\alpha = 1$ every initialization is low-pass (the bands of

@@ -52,6 +52,7 @@ from fssm import plot
 from fssm.analysis import average_power_spectrum, mode_frequencies, suggest_alpha
 from fssm.data import series as series_data
 from fssm.experiments import common, series
+from IPython.display import HTML
 
 warnings.simplefilter("ignore", fssm.AliasingWarning)  # alpha = 10 puts the fastest channels' top modes past Nyquist
 print(fssm.describe_run())
@@ -112,11 +113,12 @@ dt_min, dt_max = configs["ACSF1"].dt_min, configs["ACSF1"].dt_max
 modes = mode_frequencies(A.imag[A.imag > 0].double(), dt_min, dt_max)  # r(M) rad/sample at alpha = 1
 print(f"modes at alpha = 1: {float(modes.min()):.4f} to {float(modes.max()):.3f} rad/sample")
 print("omega (rad/sample) below which a share of each task's power lies:")
-print("task        50%    90%    99%")
+quantile_rows = []
 for t, (om, P) in spectra.items():
     cdf = torch.cumsum(P, 0) / P.sum()
     q = [float(om[int(torch.searchsorted(cdf, torch.tensor(s, dtype=cdf.dtype)))]) for s in (0.5, 0.9, 0.99)]
-    print(f"{t:8s} " + "  ".join(f"{v:6.3f}" for v in q))
+    quantile_rows.append([t] + [f"{v:.3f}" for v in q])
+HTML(common.html_table(["task", "50 %", "90 %", "99 %"], quantile_rows))
 
 # %% [markdown]
 # ACSF1 stands out: half its power sits at $\pi/2$ and most of the rest at $\pi$, the highest frequency a
@@ -261,13 +263,16 @@ print("ACSF1 and OSULeaf: every run at alpha 1 and 10 above 1-NN (Euclidean); Mi
 # the runs at the rules' own $\alpha$ are ranked among the three swept ones by mean score.
 
 # %% tags=["stored-results"]
+from IPython.display import HTML, display
+
 ranks = {t: series.suggestion_ranks(stored, t) for t in TASKS}
-for t, rr in ranks.items():
-    sweep_text = ", ".join(f"{a:g}: {m:.3f}" for a, m in next(iter(rr.values()))["sweep"])
-    print(f"{t:8s} sweep, best first: {sweep_text}")
-    for rule, v in rr.items():
-        print(f"         {rule:9s} alpha {v['alpha']:.3g}{' (Nyquist clip)' if v['clipped'] else ''}: mean "
-              f"{v['mean']:.3f}, rank {v['rank']} of {v['of']}")
+print("each rule's alpha against the sweep: mean score over the seeds (accuracy; CO2: MAE in ppm), rank among "
+      "the sweep's alphas and the rule's")
+display(HTML(common.html_table(
+    ["task", "sweep, best first (alpha: score)", "rule", "its alpha", "its score", "rank"],
+    [[t, ", ".join(f"{a:g}: {m:.3f}" for a, m in v["sweep"]), rule,
+      f"{v['alpha']:.3g}" + (" (Nyquist clip)" if v["clipped"] else ""), f"{v['mean']:.3f}", f"{v['rank']} of {v['of']}"]
+     for t, rr in ranks.items() for rule, v in rr.items()])))
 assert all(v["rank"] == 1 for v in ranks["co2"].values())
 assert ranks["OSULeaf"]["quantile"]["rank"] == 2 and ranks["OSULeaf"]["transport"]["rank"] == 3
 assert all(v["rank"] == 3 and v["clipped"] for v in ranks["ACSF1"].values())
@@ -288,13 +293,18 @@ assert all(v["rank"] == 3 and v["clipped"] for v in ranks["ACSF1"].values())
 # With $\beta = 1$ fixed, or $\beta$ learned from $0$, at $\alpha = 1$:
 
 # %% tags=["stored-results"]
+from IPython.display import HTML, display
+
+beta_rows = []
 for t in TASKS:
     fixed, learned, base = scores(t, 1.0, 1.0, "beta"), scores(t, 1.0, "learn", "beta-learn"), scores(t, 1.0)
     betas = [b for r in stored["runs"] if r["task"] == t and r["role"] == "beta-learn" for b in r["betas"]]
-    print(f"{t:8s} beta 0: {base.mean():.3f}   beta 1: {fixed.mean():.3f}   learned: {learned.mean():.3f} "
-          f"(learned betas {min(betas):.2f} to {max(betas):.2f})")
+    beta_rows.append([t, f"{base.mean():.3f}", f"{fixed.mean():.3f}", f"{learned.mean():.3f}",
+                      f"{min(betas):.2f} to {max(betas):.2f}"])
     assert np.abs(fixed - base).max() < 0.03 and np.abs(learned - base).max() < 0.015, t
     assert 0 < min(betas) and max(betas) < 0.6
+print("alpha = 1: mean score over the seeds (accuracy; CO2: MAE in ppm) at beta 0, 1 and learned")
+display(HTML(common.html_table(["task", "beta 0", "beta 1", "beta learned", "learned betas"], beta_rows)))
 
 # %% [markdown]
 # $\beta$ changes no score by more than 0.03 in any seed, and the learned $\beta$ stays between 0 and 0.6. The

@@ -317,6 +317,7 @@ assert ratios[4096] > 3
 
 # %% tags=["stored-results"]
 from fssm.experiments import common
+from IPython.display import HTML, display
 
 for tag in ("cpu", "cuda"):
     stored = common.read_results("bench-kernel_layer", tag)
@@ -369,12 +370,14 @@ for tag in ("cpu", "cuda"):
     size = stored["size"]
     print(f"  (B, H, N, L) = ({size['B']}, {size['H']}, {size['N']}, {size['L']}), {stored['threads']} threads, "
           f"median of {stored['rounds']} rounds, forward + backward:")
-    for name, sec in stored["seconds"].items():
-        if name in stored["peak_memory_bytes"]:
-            print(f"    {name:16s} {sec:8.2f} s   peak memory {stored['peak_memory_bytes'][name] / 2 ** 30:5.2f} GiB")
-    for name, ratio in stored["scan_speedup"].items():
-        print(f"    {name}: parallel {stored['seconds'][name]:.2f} s, sequential loop "
-              f"{stored['seconds'][name + '_reference']:.2f} s: the loop takes {ratio:.2f}x the scan's time")
+    display(HTML(common.html_table(
+        ["layer", "seconds", "peak memory (GiB)"],
+        [[name, f"{sec:.2f}", f"{stored['peak_memory_bytes'][name] / 2 ** 30:.2f}"]
+         for name, sec in stored["seconds"].items() if name in stored["peak_memory_bytes"]])))
+    display(HTML(common.html_table(
+        ["scan", "parallel (s)", "sequential loop (s)", "loop / parallel"],
+        [[name, f"{stored['seconds'][name]:.2f}", f"{stored['seconds'][name + '_reference']:.2f}", f"{ratio:.2f}x"]
+         for name, ratio in stored["scan_speedup"].items()])))
 
 # %% [markdown]
 # ## Summary

@@ -90,18 +90,20 @@ assert left != right and abs(left - right) <= 2.0**-52  # one unit in the last p
 
 # %% tags=["stored-results"]
 from fssm.experiments import common
+from IPython.display import HTML, display
 
 stored = common.read_results("nbval", "perturbed")
 print(common.describe_stored(stored, "nbval", "perturbed", "make nbval-perturbed"))
 if stored is not None:
     base = stored["probe"]["baseline"]
-    print("what each perturbation changes in the probe (CHANGED: another value than the unperturbed run):")
-    for name, info in stored["perturbations"].items():
-        changed = [key for key, value in stored["probe"][name].items() if value != base[key]]
-        print(f"  {name:15s} {info['stands_for']}\n  {'':15s} changes: {', '.join(changed) or 'nothing probed'}")
-    print("nbval over every chapter under each perturbation:")
-    for name, r in stored["nbval"].items():
-        print(f"  {name:15s} {r['passed']} cells passed, {r['failed']} failed")
+    print("each perturbation, what it changes in the probe (another value than the unperturbed run), and nbval "
+          "over every chapter under it:")
+    display(HTML(common.html_table(
+        ["perturbation", "stands for", "changes in the probe", "nbval cells passed", "failed"],
+        [[name, info["stands_for"],
+          ", ".join(k for k, v in stored["probe"][name].items() if v != base[k]) or "nothing probed",
+          str(stored["nbval"][name]["passed"]), str(stored["nbval"][name]["failed"])]
+         for name, info in stored["perturbations"].items()])))
     assert all(r["failed"] == 0 and r["passed"] > 0 for r in stored["nbval"].values())
 
 # %% [markdown]
@@ -142,7 +144,12 @@ assert "denoising-book.json" in names  # the store travels with the package
 #
 # - `make book` creates `.venv`, installs what the book needs and builds this site into `_build/html` with
 #   warnings as errors. `make test` does the same set-up, then runs the library's tests, nbval over every
-#   chapter, and the build. Continuous integration runs exactly `make test`, on a 2-core CPU machine.
+#   chapter, the build, and a check of the built pages in a real browser: headless Chromium (Debian's
+#   `chromium`, which CI installs; the check skips, saying so, where there is none) opens every page over its
+#   DevTools protocol (`tools/browser_check.py`) and fails on a JavaScript error or on a box wider than its
+#   page at a 1400 px window; on {doc}`Appendix C <appendix_c_explorer>` it moves every slider and the
+#   initialization menu through the page and checks that the figure redraws to the setting asked for.
+#   Continuous integration runs `make test`, on a 2-core CPU machine.
 # - PyTorch: on a machine without an NVIDIA GPU the set-up installs the pinned CPU build from PyTorch's CPU
 #   index (`tools/install_torch.py`); when that index cannot be reached within a few seconds it says so and
 #   falls back to the default index. A machine with an NVIDIA GPU, and Colab, keep or get a CUDA build, since

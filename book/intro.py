@@ -22,6 +22,9 @@
 #   spectrum, judged against sweeps.
 # - Whether tuning the bias matters on real measurements: appliance power, leaf outlines and the Mauna Loa CO2
 #   record, against strong simple baselines; and speech, on a GPU.
+# - To see it rather than read it: {doc}`Appendix C <appendix_c_explorer>` has a figure with sliders for
+#   $\alpha$, $\beta$, the step $\Delta t$ and a menu for the initialization; the modes, the response and its
+#   variation per band move as you drag them, in this page's browser, without running anything.
 #
 # ## Who it is for
 # Graduate students, researchers and engineers who know linear algebra, a little complex analysis
