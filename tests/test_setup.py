@@ -188,6 +188,25 @@ def _sanitize(text):
     return text
 
 
+_DISPLAY_HOOK = """import IPython.display as _ipd
+_fssm_displayed = []
+
+
+def _fssm_display(*objs, **kwargs):
+    for o in objs:
+        _fssm_displayed[-1].append(o._repr_html_() if hasattr(o, "_repr_html_") else repr(o))
+
+
+_ipd.display = _fssm_display
+"""
+
+
+def _displayed_html(cell):
+    """The HTML a cell displayed with display() (not its value: a script has no last-expression output)."""
+    return ["".join(o["data"]["text/html"]) for o in cell.get("outputs", [])
+            if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})]
+
+
 def _stream(cell):
     return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
@@ -216,15 +235,21 @@ def test_wheel_install_finds_stored_results_and_writes_runs_outside_the_package(
         cells = [c for c in json.load(open(nb_path))["cells"] if c["cell_type"] == "code"]
         chosen = [cells[0]] + [c for c in cells if "stored-results" in c.get("metadata", {}).get("tags", [])]
         marker = "@@@fssm-cell@@@"
-        script = "".join(f"print({marker!r}, flush=True)\n" + "".join(c["source"]) + "\n" for c in chosen)
+        # display() outside IPython would print a repr: record what each cell displays as HTML instead
+        script = (_DISPLAY_HOOK + "".join(f"print({marker!r}, flush=True)\n_fssm_displayed.append([])\n"
+                                          + "".join(c["source"]) + "\n" for c in chosen)
+                  + "import json as _json\nopen('displayed.json', 'w').write(_json.dumps(_fssm_displayed))\n")
         (work / "chapter.py").write_text(script)
         out = subprocess.run([py, "chapter.py"], cwd=work, env=env, capture_output=True, text=True, timeout=300)
         name = os.path.basename(nb_path)
         assert out.returncode == 0, f"{name}: {out.stderr[-2000:]}"
         printed = out.stdout.split(marker + "\n")[1:]
         assert len(printed) == len(chosen), name
-        for cell, text in zip(chosen, printed):
+        displayed = json.loads((work / "displayed.json").read_text())
+        for cell, text, html in zip(chosen, printed, displayed):
             assert _sanitize(text) == _sanitize(_stream(cell)), f"{name}: {''.join(cell['source'])[:200]}"
+            assert [_sanitize(h) for h in html] == [_sanitize(h) for h in _displayed_html(cell)], \
+                f"{name}: displayed HTML differs in {''.join(cell['source'])[:200]}"
             checked += 1
     assert checked > 20
 
