@@ -280,6 +280,8 @@ def test_every_command_readers_are_shown_is_run_by_a_test_or_by_ci():
     covered = {"make book", "make test"}  # CI runs `make test`, whose last step is the `book` target
     assert "make test" in _read(".ci/run")
     assert re.search(r"^test:.*\bbook\b", _read("Makefile"), re.M), "make test must build the book as `make book` does"
+    if re.search(r"^test:.*\bbrowser\b", _read("Makefile"), re.M):  # its last step, after the build
+        covered.add("make browser")
     for cmd in _readme_and_preface_commands():
         assert (cmd in covered or cmd.startswith(("python -m fssm.experiments.", "torchrun "))
                 or cmd == ".venv/bin/jupyter lab book/"), f"no test runs this command readers are shown: {cmd!r}"
