@@ -380,6 +380,9 @@ plot.plt.show()
 # $1$ with the peaks moved, so the median should grow in proportion to $\alpha$.
 
 # %%
+from IPython.display import HTML
+from fssm.experiments.common import html_table
+
 N16 = 16
 C16 = torch.randn(N16, dtype=torch.complex128)
 alphas_band = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
@@ -397,10 +400,13 @@ for al in alphas_band:
     totals.append(cum[-1].item())
 fractions = np.array(fractions)  # (alpha, band)
 top_band = fractions.argmax(1)
-print("scale:", fssm.get_scale(), "(analysis, no training)")
+print("scale:", fssm.get_scale(), "(analysis, no training); bands and frequencies in rad/time")
+band_rows = []
 for al, fr, med in zip(alphas_band, fractions, medians):
-    print(f"alpha = {al:6.1f}: band with most variation [{edges[fr.argmax()]:g}, {edges[fr.argmax() + 1]:g}] "
-          f"rad/time ({fr.max():.2f} of the total), median frequency of variation {med:8.2f}")
+    band_rows.append([f"{al:g}", f"[{edges[fr.argmax()]:g}, {edges[fr.argmax() + 1]:g}]", f"{fr.max():.2f}",
+                      f"{med:.2f}"])
+HTML(html_table(["alpha", "band with most variation", "its share of the total", "median frequency of variation"],
+                band_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check.** The band holding most of the variation moves up monotonically with $\alpha$ (never down, and
@@ -516,6 +522,9 @@ print("initial variation: alpha = 1 -> bands of waves 1-2, alpha = 10 -> waves 2
 # Nine runs take about five minutes on a 2-core CPU.
 
 # %% tags=["nbval-ignore-output"]
+from IPython.display import HTML
+from fssm.experiments.common import html_table
+
 torch.set_default_dtype(torch.float32)  # the experiment runs in the library's default precision
 torch.set_grad_enabled(True)  # training needs autograd
 torch.set_num_threads(1)  # repeatable on this machine, no contention between cores
@@ -526,12 +535,15 @@ final = {(r["alpha"], r["seed"]): np.array(r["final_test_mae"]) for r in runs}
 modes = {(r["alpha"], r["seed"]): (np.array(r["A_imag_init"]), np.array(r["history"][-1]["A_imag"])) for r in runs}
 print(f"waves experiment | scale: {fssm.get_scale()} | device: {fssm.get_device()} | L = {cfg.L}, "
       f"{cfg.n_train} train / {cfg.n_test} test signals, {cfg.epochs} epochs")
-print("final test MAE per wave 1..4         Im(a_j) range: init -> end (rad/time)")
+print(f"final test MAE per wave; chance level (predict the mean amplitude): {waves.chance_mae():.3f}; "
+      "range of Im(a_j) over all modes (rad/time)")
+mae_rows = []
 for r in runs:
     y0, y1 = modes[(r["alpha"], r["seed"])]
-    print(f"alpha = {r['alpha']:5.0f}, seed {r['seed']}: " + " ".join(f"{v:.3f}" for v in final[(r["alpha"], r["seed"])])
-          + f"   [{y0.min():.1f}, {y0.max():.1f}] -> [{y1.min():.1f}, {y1.max():.1f}]")
-print(f"chance level (predict the mean amplitude): {waves.chance_mae():.3f}")
+    mae_rows.append([f"{r['alpha']:g}", str(r["seed"])] + [f"{v:.3f}" for v in final[(r["alpha"], r["seed"])]]
+                    + [f"[{y0.min():.1f}, {y0.max():.1f}]", f"[{y1.min():.1f}, {y1.max():.1f}]"])
+HTML(html_table(["alpha", "seed"] + [f"MAE wave {w}" for w in range(1, 5)] + ["Im(a_j) at init", "Im(a_j) at end"],
+                mae_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check (only what holds in every seed).** Call a wave *learned* when its test error is below $0.06$ (about a
@@ -809,6 +821,8 @@ for rho, (w_j, pk) in peak_at.items():
 #   slow at this budget and does not happen in every seed.
 # - Usable range: $2\pi/(L\Delta t\max|y^{(1)}|) \lesssim \alpha \le \pi/(\Delta t\max|y^{(1)}|)$, a ratio of
 #   $L/2$; above it the modes alias (`fssm.AliasingWarning`), below it they are not resolved.
+# - {doc}`Appendix C <appendix_c_explorer>` lets you drag $\alpha$ and $\Delta t$ and watch the modes move and
+#   fold back past $\pi$, in the browser.
 #
 # ## Exercises
 #

@@ -115,18 +115,22 @@ print("scale:", fssm.get_scale(), "| device:", fssm.get_device())
 # book's waves on a window too short for the slow ones.
 
 # %%
-print(f"{'scale':>6} | {'L':>6} | {'dt':>8} | {'waves f_w (rad/time)':>24} | {'periods in L':>21} | {'n_train':>7} | "
-      f"{'epochs':>6} | {'lr':>6} | M (paper norm)")
+from IPython.display import HTML
+from fssm.experiments.common import html_table
+
+scale_rows = []
 for sc in fssm.utils.SCALES:
     c = waves.WavesConfig.for_scale(sc)
     periods = np.array(c.freqs) * c.dt * c.L / (2 * math.pi)
-    print(f"{sc:>6} | {c.L:>6} | {c.dt:>8.3g} | {' '.join(f'{f:.4g}' for f in c.freqs):>24} | "
-          f"{' '.join(f'{k:.3g}' for k in periods):>21} | {c.n_train:>7} | {c.epochs:>6} | {c.lr:>6g} | "
-          f"{c.sobolev_scale:.2f}")
+    scale_rows.append([sc, str(c.L), f"{c.dt:.3g}", ", ".join(f"{f:.4g}" for f in c.freqs),
+                       ", ".join(f"{k:.4g}" for k in periods), str(c.n_train), str(c.epochs), f"{c.lr:g}",
+                       f"{c.sobolev_scale:.2f}"])
 cfg = waves.WavesConfig.for_scale(fssm.get_scale())
 omega_waves = np.array(cfg.freqs) * cfg.dt  # rad/sample
 print(f"this chapter runs scale '{fssm.get_scale()}' on {fssm.get_device()}: waves at omega =",
       ", ".join(f"{w:.4g}" for w in omega_waves), "rad/sample; paper configurations:", waves.PAPER_CONFIGS)
+HTML(html_table(["scale", "L", "dt", "waves f_w (rad/time)", "periods in L", "n_train", "epochs", "lr",
+                 "M (paper norm)"], scale_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check.** At book scale the waves complete $1, 8, 64, 512$ whole periods, so each one's mean over the
@@ -233,6 +237,9 @@ plot.plt.show()
 # assert what holds in every seed (Appendix B).
 
 # %% tags=["nbval-ignore-output"]
+from IPython.display import HTML
+from fssm.experiments.common import html_table
+
 torch.set_num_threads(1)  # repeatable on this machine, no contention between cores
 seeds = (0, 1, 2)
 live = {"(1, 0) paper": dataclasses.replace(cfg, alpha=1.0, beta=0.0),
@@ -240,9 +247,12 @@ live = {"(1, 0) paper": dataclasses.replace(cfg, alpha=1.0, beta=0.0),
 runs = {(name, s): waves.run(c, seed=s) for name, c in live.items() for s in seeds}
 final = {key: np.array(r["final_test_mae"]) for key, r in runs.items()}
 print(f"waves | scale: {fssm.get_scale()} | device: {fssm.get_device()} | L = {cfg.L}, {cfg.epochs} epochs, "
-      f"{cfg.n_train} train / {cfg.n_test} test samples")
+      f"{cfg.n_train} train / {cfg.n_test} test samples; final test MAE per wave")
+live_rows = []
 for (name, s), e in final.items():
-    print(f"{name:>18}, seed {s}: final test MAE per wave " + " ".join(f"{v:.4f}" for v in e))
+    live_rows.append([name, str(s)] + [f"{v:.3f}" for v in e])
+HTML(html_table(["(alpha, beta), Sobolev norm", "seed"] + [f"MAE wave {w}" for w in range(1, 5)],
+                live_rows))  # the cell's value: shown as a table
 
 # %% [markdown]
 # **Check (what holds in every seed).** (i) The untuned model $(1, 0)$ learns the slow waves and not the fast
@@ -336,6 +346,7 @@ print(f"scale: {fssm.get_scale()} | device: {fssm.get_device()}: largest final I
 
 # %% tags=["stored-results"]
 import numpy as np
+from IPython.display import HTML, display
 from fssm.experiments import claims, common
 
 stored_book = common.read_results("waves", "book")
@@ -343,11 +354,14 @@ assert stored_book is not None, "waves-book.json is missing: run the command abo
 print(common.describe_stored(stored_book, "waves", "book"))
 c_b = stored_book["config"]
 print(f"  L = {c_b['L']}, {c_b['epochs']} epochs, {c_b['n_train']} train / {c_b['n_test']} test signals, "
-      f"Sobolev norm {c_b['sobolev_norm']}; final test MAE per wave (seeds {stored_book['seed']}) -> learned waves")
+      f"Sobolev norm {c_b['sobolev_norm']}; final test MAE per wave and the waves learned "
+      f"(MAE < {claims.LEARNED}), each cell: seeds " + " / ".join(map(str, stored_book["seed"])))
 E_book = common.group_runs(stored_book["runs"], "final_test_mae")  # {(alpha, beta): r(seeds, 4)}
+mae_rows = []
 for (al, be), E in E_book.items():
-    print(f"  ({al:>5g}, {be:>4g}): " + " | ".join(" ".join(f"{v:.3f}" for v in row) for row in E)
-          + "  -> " + " | ".join("{" + ", ".join(map(str, claims.learned_waves(row))) + "}" for row in E))
+    mae_rows.append([f"({al:g}, {be:g})"] + [" / ".join(f"{v:.3f}" for v in E[:, w]) for w in range(4)]
+                    + [" / ".join(", ".join(map(str, claims.learned_waves(row))) or "none" for row in E)])
+display(HTML(common.html_table(["(alpha, beta)"] + [f"wave {w}" for w in range(1, 5)] + ["learned"], mae_rows)))
 base = E_book[(1.0, 0.0)]
 learned = {key: [claims.learned_waves(row) for row in E] for key, E in E_book.items()}
 
@@ -360,12 +374,13 @@ def paired(key, ref):
 ch = claims.CHANGED
 d10, d100, d001 = paired((10.0, 0.0), (1.0, 0.0)), paired((100.0, 0.0), (1.0, 0.0)), paired((0.01, 0.0), (1.0, 0.0))
 b10, b100, b001 = paired((10.0, 0.5), (10.0, 0.0)), paired((100.0, 1.0), (100.0, 0.0)), paired((0.01, -1.0), (0.01, 0.0))
-print("alpha alone, against (1, 0), change of the error per wave (rows: seeds):")
-for name, d in (("(10, 0)", d10), ("(100, 0)", d100), ("(0.01, 0)", d001)):
-    print(f"  {name:>9}: " + " | ".join(" ".join(f"{v:+.3f}" for v in row) for row in d))
-print("beta added, against (alpha, 0):")
-for name, d in (("(10, 0.5)", b10), ("(100, 1)", b100), ("(0.01, -1)", b001)):
-    print(f"  {name:>10}: " + " | ".join(" ".join(f"{v:+.3f}" for v in row) for row in d))
+print("paired change of the final MAE per wave, same seed (> 0: worse), each cell: seeds "
+      + " / ".join(map(str, stored_book["seed"])) + "; alpha alone against (1, 0), beta added against (alpha, 0)")
+change_rows = []
+for name, d in (("(10, 0) - (1, 0)", d10), ("(100, 0) - (1, 0)", d100), ("(0.01, 0) - (1, 0)", d001),
+                ("(10, 0.5) - (10, 0)", b10), ("(100, 1) - (100, 0)", b100), ("(0.01, -1) - (0.01, 0)", b001)):
+    change_rows.append([name] + [" / ".join(f"{v:+.3f}" for v in d[:, w]) for w in range(4)])
+display(HTML(common.html_table(["paired change"] + [f"wave {w}" for w in range(1, 5)], change_rows)))
 
 # What the text below states, checked on the stored file, in every seed:
 assert all(w == (1, 2) for w in learned[(1.0, 0.0)]) and base[:, 2:].min() > 0.13  # untuned: waves 1-2 only
