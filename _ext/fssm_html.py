@@ -4,7 +4,7 @@
   scripts twice; the second `const THEBE_JS_URL` is a SyntaxError on every page (tests/test_browser.py).
 - The colour mode starts at "auto" (follow the reader's system) instead of an empty value, which the theme
   reports as a console error on a reader's first visit.
-- static/fssm.css: code cells and their outputs wrap instead of scrolling sideways.
+- static/fssm.css: code cells and their outputs wrap instead of scrolling sideways; results tables are compact.
 """
 import os
 
@@ -32,8 +32,20 @@ def add_static(app, config):
     config.html_static_path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "static"))
 
 
+def refresh_static(app, exception):
+    """Sphinx does not overwrite a static file already in the output: copy ours again after every build, so
+    that an edit of fssm.css reaches an existing _build (a fresh build copies it anyway)."""
+    import shutil
+
+    if exception is None and app.builder.format == "html":
+        folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+        for name in os.listdir(folder):
+            shutil.copyfile(os.path.join(folder, name), os.path.join(app.outdir, "_static", name))
+
+
 def setup(app):
     app.connect("config-inited", add_static)
+    app.connect("build-finished", refresh_static)
     app.connect("html-page-context", page_context, priority=900)  # after the extensions that add scripts
     app.add_css_file("fssm.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
