@@ -109,8 +109,7 @@ def test_explorer_draws_and_every_control_redraws_it(browser):
 
 def test_explorer_page_weighs_less_than_5_mb():
     html = open(EXPLORER_PAGE, encoding="utf-8").read()
-    local = set(re.findall(r'(?:src|href)="(\.\./_static/[^"?#]+)', html))
-    size = len(html.encode()) + sum(os.path.getsize(os.path.normpath(os.path.join(os.path.dirname(EXPLORER_PAGE), f)))
-                                    for f in local if os.path.exists(os.path.normpath(
-                                        os.path.join(os.path.dirname(EXPLORER_PAGE), f))))
+    here = os.path.dirname(EXPLORER_PAGE)
+    local = {os.path.normpath(os.path.join(here, f)) for f in re.findall(r'(?:src|href)="(\.\./_static/[^"?#]+)', html)}
+    size = len(html.encode()) + sum(os.path.getsize(f) for f in local if os.path.exists(f))
     assert size < 5e6, f"appendix C with its local files: {size / 1e6:.2f} MB"
